@@ -1,0 +1,119 @@
+using Microsoft.ML.OnnxRuntime;
+using Onnx;
+using NasiOnnx.Engine.Graphs;
+
+namespace NasiOnnx.Engine.Runtime;
+
+/// <summary>
+/// The one place that makes ONNX Runtime sessions. CPU by default; CUDA when the engine is built with the GPU
+/// package and a device actually runs a graph, else a clean fallback to CPU. <see cref="ProviderLine"/> says which
+/// provider runs and why, once per process.
+/// </summary>
+public static class SessionFactory
+{
+    private static readonly Lazy<(bool Ok, string Why)> CudaProbe = new(ProbeCuda);
+
+    /// <summary>True when this build references the CUDA runtime package.</summary>
+    public static bool IsGpuBuild =>
+#if NASI_GPU
+        true;
+#else
+        false;
+#endif
+
+    /// <summary>The provider sessions get under <paramref name="options"/>, and why: "provider: CPU (…)".</summary>
+    public static string ProviderLine(RuntimeOptions options) => Resolve(options.Provider).Line;
+
+    /// <summary>The provider's short name ("CPU" or "CUDA") under <paramref name="options"/>.</summary>
+    public static string ProviderName(RuntimeOptions options) => Resolve(options.Provider).Cuda ? "CUDA" : "CPU";
+
+    public static Session Create(ModelProto model, RuntimeOptions options) => Create(ModelFile.ToBytes(model), options, model.Graph.Name);
+
+    public static Session Create(byte[] modelBytes, RuntimeOptions options, string name = "model")
+    {
+        var (cuda, line) = Resolve(options.Provider);
+        var so = MakeOptions(options, cuda);
+        try
+        {
+            return new Session(new InferenceSession(modelBytes, so), so, cuda ? "CUDA" : "CPU", line);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            so.Dispose();
+            throw new GraphException($"ONNX Runtime refused graph '{name}': {FirstLine(e.Message)}");
+        }
+        catch
+        {
+            so.Dispose();
+            throw;
+        }
+    }
+
+    private static SessionOptions MakeOptions(RuntimeOptions options, bool cuda)
+    {
+        var so = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
+        try
+        {
+            if (options.IntraOpThreads > 0) so.IntraOpNumThreads = options.IntraOpThreads;
+            if (options.InterOpThreads > 0) so.InterOpNumThreads = options.InterOpThreads;
+            if (cuda) so.AppendExecutionProvider_CUDA(0);
+            return so;
+        }
+        catch
+        {
+            so.Dispose();
+            throw;
+        }
+    }
+
+    private static (bool Cuda, string Line) Resolve(ExecutionProvider requested)
+    {
+        switch (requested)
+        {
+            case ExecutionProvider.Cpu:
+                return (false, "provider: CPU (requested)");
+            case ExecutionProvider.Cuda:
+                var probe = CudaProbe.Value;
+                if (!probe.Ok) throw new NasiException($"CUDA was requested but is not usable: {probe.Why}");
+                return (true, "provider: CUDA (requested; device 0)");
+            default:
+                if (!IsGpuBuild) return (false, "provider: CPU (this build uses the CPU runtime package; build with -p:NasiGpu=true for CUDA)");
+                var p = CudaProbe.Value;
+                return p.Ok ? (true, "provider: CUDA (device 0)") : (false, $"provider: CPU (CUDA not usable: {p.Why})");
+        }
+    }
+
+    /// <summary>
+    /// GetAvailableProviders lists CUDA even without a GPU, so the only proof is a session that runs a graph.
+    /// </summary>
+    private static (bool, string) ProbeCuda()
+    {
+        if (!IsGpuBuild) return (false, "this build references the CPU runtime package");
+        try
+        {
+            var g = GraphBuilder.Create("cuda_probe");
+            var x = g.Input("x", ElementType.Float, 1);
+            g.Output(g.Node("Relu", [x]), ElementType.Float, [1]);
+            using var so = MakeOptions(RuntimeOptions.Default, cuda: true);
+            using var session = new InferenceSession(ModelFile.ToBytes(g.Model), so);
+            using var input = OrtValue.CreateTensorValueFromMemory(new float[] { 1f }, new long[] { 1 });
+            using var outputs = session.Run(new RunOptions(), [session.InputNames[0]], [input], session.OutputNames);
+            return (true, "");
+        }
+        catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException or TypeInitializationException)
+        {
+            return (false, FirstLine(e.Message));
+        }
+    }
+
+    private static string FirstLine(string s)
+    {
+        var i = s.IndexOfAny(['\r', '\n']);
+        return (i < 0 ? s : s[..i]).Trim();
+    }
+}
