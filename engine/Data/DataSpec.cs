@@ -1,0 +1,64 @@
+using NasiOnnx.Engine.Graphs;
+
+namespace NasiOnnx.Engine.Data;
+
+/// <summary>
+/// Opens a batch source from the command line's words: <c>gaussian</c>, a <c>.npy</c> file of float32 NCHW
+/// inputs (labels from a second .npy of integers), or CIFAR binaries as <c>cifar10:PATH[,PATH…]</c> /
+/// <c>cifar100:PATH[,PATH…]</c>.
+/// </summary>
+public static class DataSpec
+{
+    public const string Gaussian = "gaussian";
+
+    /// <param name="spec">The data words.</param>
+    /// <param name="sampleShape">The model's input shape without the batch dimension.</param>
+    /// <param name="classes">The model's class count.</param>
+    /// <param name="labels">Label mode; null = true labels where the data has them, else random.</param>
+    /// <param name="labelFile">A .npy of integer labels for a .npy input file.</param>
+    /// <param name="seed">Seed of the Gaussian inputs and random labels.</param>
+    public static BatchSource Open(string spec, long[] sampleShape, int classes, LabelMode? labels, string? labelFile, ulong seed)
+    {
+        if (spec.Equals(Gaussian, StringComparison.OrdinalIgnoreCase))
+        {
+            if (labels == LabelMode.True)
+                throw new NasiException("gaussian data has no true labels: use --labels random, or real data with --data");
+            return new GaussianSource(sampleShape, classes, seed);
+        }
+
+        Tensor inputs;
+        long[]? trueLabels = null;
+        string description;
+        if (spec.StartsWith("cifar10:", StringComparison.OrdinalIgnoreCase) || spec.StartsWith("cifar100:", StringComparison.OrdinalIgnoreCase))
+        {
+            var cifar100 = spec.StartsWith("cifar100:", StringComparison.OrdinalIgnoreCase);
+            var paths = spec[(spec.IndexOf(':') + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries);
+            if (paths.Length == 0) throw new NasiException($"--data {spec}: name at least one CIFAR binary file after the colon");
+            (inputs, trueLabels) = CifarBinary.Read(paths, cifar100);
+            description = cifar100 ? "cifar100" : "cifar10";
+        }
+        else if (spec.EndsWith(".npy", StringComparison.OrdinalIgnoreCase))
+        {
+            var array = NpyFile.Read(spec);
+            if (array.Shape.Length < 2)
+                throw new NasiException($"{spec}: inputs must be an array of samples (NCHW), got shape [{string.Join(",", array.Shape)}]");
+            inputs = new Tensor(array.Values.Select(v => (float)v).ToArray(), array.Shape);
+            description = Path.GetFileName(spec);
+            if (labelFile is not null)
+            {
+                var l = NpyFile.Read(labelFile);
+                if (l.Shape.Length != 1 || l.Dtype.Contains('f'))
+                    throw new NasiException($"{labelFile}: labels must be a 1-D integer array, got {l.Dtype} [{string.Join(",", l.Shape)}]");
+                trueLabels = l.Values.Select(v => (long)v).ToArray();
+            }
+        }
+        else
+        {
+            throw new NasiException($"--data '{spec}': expected 'gaussian', a .npy file, or cifar10:PATH / cifar100:PATH");
+        }
+
+        if (!inputs.Shape[1..].SequenceEqual(sampleShape))
+            throw new NasiException($"{description}: samples of shape [{string.Join(",", inputs.Shape[1..])}] do not fit the model's input [{string.Join(",", sampleShape)}]");
+        return new ArraySource(inputs, trueLabels, classes, labels ?? (trueLabels is null ? LabelMode.Random : LabelMode.True), seed, description);
+    }
+}
