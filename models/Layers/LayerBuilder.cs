@@ -1,0 +1,138 @@
+using NasiOnnx.Engine.Graphs;
+using NasiOnnx.Engine.Init;
+
+namespace NasiOnnx.Models.Layers;
+
+/// <summary>
+/// The layers NAS search spaces share (conv, BatchNorm, ReLU-Conv-BN, pooling, linear), emitted into a
+/// <see cref="GraphBuilder"/> with PyTorch's layer semantics and default init. Every layer takes a scope such as
+/// <c>stage0/cell1/edge_2_1</c>: its nodes and outputs are named <c>scope/op</c> and its weights <c>scope/op/W</c>,
+/// so gradients and weights can be mapped back by name. Weight names are used as given, never made unique: each
+/// seeds its own random stream, and a clash is a builder bug (the graph builder throws).
+/// </summary>
+public sealed class LayerBuilder(GraphBuilder graph, WeightSampler sampler, BatchNormMode batchNorm)
+{
+    /// <summary>PyTorch's BatchNorm2d defaults: eps 1e-5, momentum 0.1 on the new statistic (ONNX's momentum
+    /// weights the old running value, hence 1 − 0.1).</summary>
+    public const float BatchNormEpsilon = 1e-5f;
+    public const float BatchNormMomentum = 0.9f;
+
+    private string? _zero;
+
+    public GraphBuilder Graph { get; } = graph;
+    public WeightSampler Sampler { get; } = sampler;
+    public BatchNormMode BatchNorm { get; } = batchNorm;
+
+    /// <summary>Conv2d without bias, weight <c>scope/W</c> of shape [out, in/groups, k, k].</summary>
+    public string Conv(string scope, string x, long inChannels, long outChannels, long kernel,
+        long stride = 1, long pad = 0, long dilation = 1, long groups = 1)
+    {
+        long[] shape = [outChannels, inChannels / groups, kernel, kernel];
+        var w = Graph.Initializer(scope + "/W", Sampler.Weight(scope + "/W", shape), shape);
+        return Op(scope, "Conv", [x, w],
+            Attr.Ints("kernel_shape", kernel, kernel),
+            Attr.Ints("strides", stride, stride),
+            Attr.Ints("pads", pad, pad, pad, pad),
+            Attr.Ints("dilations", dilation, dilation),
+            Attr.Int("group", groups));
+    }
+
+    /// <summary>
+    /// BatchNorm2d with affine scale 1 and bias 0 (<c>scope/scale</c>, <c>scope/bias</c>) and running statistics
+    /// mean 0, variance 1 (<c>scope/mean</c>, <c>scope/var</c>, never parameters). Training mode normalizes with the
+    /// batch's statistics; ONNX Runtime then needs the node to declare its two running-statistics outputs too,
+    /// which nothing reads.
+    /// </summary>
+    public string BatchNormalization(string scope, string x, long channels)
+    {
+        var n = (int)channels;
+        var scale = Graph.Initializer(scope + "/scale", WeightSampler.Constant(n, 1f), channels);
+        var bias = Graph.Initializer(scope + "/bias", WeightSampler.Constant(n, 0f), channels);
+        var mean = Graph.Initializer(scope + "/mean", WeightSampler.Constant(n, 0f), channels);
+        var variance = Graph.Initializer(scope + "/var", WeightSampler.Constant(n, 1f), channels);
+        var name = Graph.UniqueName(scope);
+        var attributes = new List<Onnx.AttributeProto>
+        {
+            Attr.Float("epsilon", BatchNormEpsilon),
+            Attr.Float("momentum", BatchNormMomentum),
+        };
+        if (BatchNorm == BatchNormMode.Inference)
+        {
+            Graph.AddNode("BatchNormalization", name, [x, scale, bias, mean, variance], [name], [.. attributes]);
+            return name;
+        }
+        attributes.Add(Attr.Int("training_mode", 1));
+        string[] outputs = [name, Graph.UniqueName(name + "/running_mean"), Graph.UniqueName(name + "/running_var")];
+        Graph.AddNode("BatchNormalization", name, [x, scale, bias, mean, variance], outputs, [.. attributes]);
+        return name;
+    }
+
+    /// <summary>ReLU → Conv (no bias) → BatchNorm, the unit of NAS-Bench-201 and DARTS: <c>scope/relu</c>, <c>scope/conv</c>, <c>scope/bn</c>.</summary>
+    public string ReluConvBn(string scope, string x, long inChannels, long outChannels, long kernel,
+        long stride = 1, long pad = 0, long dilation = 1)
+    {
+        var r = Relu(scope + "/relu", x);
+        var c = Conv(scope + "/conv", r, inChannels, outChannels, kernel, stride, pad, dilation);
+        return BatchNormalization(scope + "/bn", c, outChannels);
+    }
+
+    public string Relu(string name, string x) => Op(name, "Relu", [x]);
+
+    /// <summary>AveragePool; <paramref name="countIncludePad"/> false divides by the window's in-image cells
+    /// (PyTorch's <c>count_include_pad=False</c>).</summary>
+    public string AveragePool(string name, string x, long kernel, long stride, long pad, bool countIncludePad = false) =>
+        Op(name, "AveragePool", [x],
+            Attr.Ints("kernel_shape", kernel, kernel),
+            Attr.Ints("strides", stride, stride),
+            Attr.Ints("pads", pad, pad, pad, pad),
+            Attr.Int("count_include_pad", countIncludePad ? 1 : 0));
+
+    public string GlobalAveragePool(string name, string x) => Op(name, "GlobalAveragePool", [x]);
+
+    /// <summary>Sums the values pairwise, left to right; one value is returned as is.</summary>
+    public string Sum(string name, IReadOnlyList<string> values)
+    {
+        if (values.Count == 0) throw new ArgumentException($"'{name}': nothing to sum.", nameof(values));
+        var acc = values[0];
+        for (var i = 1; i < values.Count; i++) acc = Op(name, "Add", [acc, values[i]]);
+        return acc;
+    }
+
+    /// <summary>
+    /// Zeros shaped like <paramref name="like"/> (Mul by a scalar 0), with no parameters: works whatever the batch
+    /// dimension, and a gradient through it is zero, as through PyTorch's <c>x.mul(0.)</c>.
+    /// </summary>
+    public string ZerosLike(string name, string like)
+    {
+        _zero ??= Graph.FloatConstant("const/zero", [0f]);
+        return Op(name, "Mul", [like, _zero]);
+    }
+
+    /// <summary>
+    /// Linear layer on [batch, in] (PyTorch's weight layout [out, in], hence Gemm with transB):
+    /// <c>scope/W</c> and <c>scope/b</c>, both U(±1/√in) by default. <paramref name="outputName"/> fixes the
+    /// output's name (e.g. the graph output); it must be free.
+    /// </summary>
+    public string Linear(string scope, string x, long inFeatures, long outFeatures, string? outputName = null)
+    {
+        long[] shape = [outFeatures, inFeatures];
+        var w = Graph.Initializer(scope + "/W", Sampler.Weight(scope + "/W", shape), shape);
+        var b = Graph.Initializer(scope + "/b", Sampler.Bias(scope + "/b", (int)outFeatures, inFeatures), outFeatures);
+        var name = Graph.UniqueName(scope);
+        var output = outputName ?? name;
+        if (outputName is not null) Graph.Claim(outputName);
+        Graph.AddNode("Gemm", name, [x, w, b], [output], Attr.Int("transB", 1));
+        return output;
+    }
+
+    /// <summary>Flatten to [batch, rest].</summary>
+    public string Flatten(string name, string x) => Op(name, "Flatten", [x], Attr.Int("axis", 1));
+
+    /// <summary>A node with one output, both named <paramref name="name"/> (made unique).</summary>
+    public string Op(string name, string opType, IReadOnlyList<string> inputs, params Onnx.AttributeProto[] attributes)
+    {
+        var unique = Graph.UniqueName(name);
+        Graph.AddNode(opType, unique, inputs, [unique], attributes);
+        return unique;
+    }
+}
