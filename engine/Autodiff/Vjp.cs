@@ -101,6 +101,7 @@ public static class Vjp
             var shape = shapes.Shape(name);
             var total = Total(name) ?? ctx.Zeros(shape); // no path to any seed: the gradient is exactly zero
             var output = GradientModel.GradientName(name);
+            builder.Claim(output);
             builder.AddNode("Identity", builder.UniqueName("grad_output"), [total], [output]);
             builder.Output(output, ElementType.Float, shape);
             gradients[name] = output;

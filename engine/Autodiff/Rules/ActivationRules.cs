@@ -46,8 +46,9 @@ internal static class ActivationRules
             var upper = ctx.Node("LessOrEqual", [x, node.Input[2]]);
             mask = mask is null ? upper : ctx.Node("And", [mask, upper]);
         }
-        var dx = mask is null ? dy[0] : ctx.Node("Where", [mask, dy[0]!, ctx.Scalar(0)]);
-        return [dx, null, null];
+        var grads = new string?[node.Input.Count];
+        grads[0] = mask is null ? dy[0] : ctx.Node("Where", [mask, dy[0]!, ctx.Scalar(0)]);
+        return grads;
     }
 
     /// <summary>Identity, and Dropout as run for inference (the engine never trains): dx = dy.</summary>

@@ -56,7 +56,7 @@ internal static class ShapeRules
         }
         var flat = FlatPositions(selected, shape);
         var total = Tensor.Count(shape);
-        var positions = ctx.Builder.Int64Initializer(ctx.Builder.UniqueName("grad_slice_positions"), flat, flat.Length);
+        var positions = ctx.Builder.Int64Constant("grad_slice_positions", flat);
         var scattered = ctx.Node("ScatterElements", [ctx.Zeros([total]), positions, ctx.Reshape(dy[0]!, [flat.Length])], Attr.Int("axis", 0));
         grads[0] = ctx.Reshape(scattered, shape);
         return grads;
