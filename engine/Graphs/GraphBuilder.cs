@@ -82,8 +82,13 @@ public sealed class GraphBuilder
 
     public string Initializer(string name, float[] data, params long[] dims)
     {
-        CheckCount(name, data.Length, dims);
         Claim(name);
+        return AddFloatTensor(name, data, dims);
+    }
+
+    private string AddFloatTensor(string name, float[] data, long[] dims)
+    {
+        CheckCount(name, data.Length, dims);
         var t = new TensorProto { Name = name, DataType = (int)ElementType.Float };
         t.Dims.AddRange(dims);
         t.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan()));
@@ -93,8 +98,13 @@ public sealed class GraphBuilder
 
     public string Int64Initializer(string name, long[] data, params long[] dims)
     {
-        CheckCount(name, data.Length, dims);
         Claim(name);
+        return AddInt64Tensor(name, data, dims);
+    }
+
+    private string AddInt64Tensor(string name, long[] data, long[] dims)
+    {
+        CheckCount(name, data.Length, dims);
         var t = new TensorProto { Name = name, DataType = (int)ElementType.Int64 };
         t.Dims.AddRange(dims);
         t.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan()));
@@ -104,11 +114,11 @@ public sealed class GraphBuilder
 
     /// <summary>A 1-D int64 constant (axes, shapes, pads), named uniquely from <paramref name="prefix"/>.</summary>
     public string Int64Constant(string prefix, params long[] values) =>
-        Int64Initializer(UniqueName(prefix), values, values.Length);
+        AddInt64Tensor(UniqueName(prefix), values, [values.Length]); // UniqueName already reserved the name
 
     /// <summary>A float constant of any shape, named uniquely from <paramref name="prefix"/>.</summary>
     public string FloatConstant(string prefix, float[] values, params long[] dims) =>
-        Initializer(UniqueName(prefix), values, dims);
+        AddFloatTensor(UniqueName(prefix), values, dims);
 
     /// <summary>Adds a node with one output and returns that output's name.</summary>
     public string Node(string opType, IReadOnlyList<string> inputs, params AttributeProto[] attributes) =>
