@@ -12,6 +12,7 @@ namespace NasiOnnx.Bench;
 /// (two forward passes), so probes/s = 1 / mean. <c>Sessions</c> is workers × intra-op threads.
 /// <see cref="RebuildSessionsProbe"/> is the alternative the pinned-input design replaces: θ ± h v written
 /// into the initializers and a fresh session built for each of the two passes.
+/// Measured (2 shared cores, batch 64, 981,802-parameter conv net): see engine/Ntk/NOTES.md.
 /// </summary>
 [SimpleJob(launchCount: 1, warmupCount: 1, iterationCount: 5, invocationCount: 1)]
 public class NtkBenchmarks
@@ -21,8 +22,9 @@ public class NtkBenchmarks
     private ModelProto _model = null!;
     private Tensor _inputs = null!;
     private NtkEstimator _estimator = null!;
+    private NtkEstimator _forward = null!;
 
-    [Params("2x1", "1x2")]
+    [Params("2x1", "1x2", "1x1")]
     public string Sessions { get; set; } = "2x1";
 
     [GlobalSetup]
@@ -30,28 +32,48 @@ public class NtkBenchmarks
     {
         (_model, _inputs) = NtkBenchModel.Load();
         var parts = Sessions.Split('x').Select(int.Parse).ToArray();
-        _estimator = NtkEstimator.Create(_model, _inputs, new NtkOptions
+        var options = new NtkOptions
         {
             Probes = ProbesPerInvoke, Workers = parts[0], ThreadsPerWorker = parts[1], Provider = ExecutionProvider.Cpu,
-        });
+        };
+        _estimator = NtkEstimator.Create(_model, _inputs, options);
+        _forward = NtkEstimator.Create(_model, _inputs, options with { Scheme = DifferenceScheme.Forward });
         Console.WriteLine($"// {_model.Graph.Name}: {_estimator.Parameters} parameters, batch {_estimator.BatchSize}, {_estimator.Outputs} outputs");
     }
 
     [GlobalCleanup]
-    public void Cleanup() => _estimator.Dispose();
+    public void Cleanup()
+    {
+        _estimator.Dispose();
+        _forward.Dispose();
+    }
 
+    /// <summary>Central differences: two forward passes per probe.</summary>
     [Benchmark(OperationsPerInvoke = ProbesPerInvoke)]
     public double PinnedInputsProbe() => _estimator.Trace().Trace;
 
-    /// <summary>One probe the slow way, on one session of all the threads the other setting uses.</summary>
-    [Benchmark]
+    /// <summary>Forward differences: one forward pass per probe.</summary>
+    [Benchmark(OperationsPerInvoke = ProbesPerInvoke)]
+    public double PinnedInputsForwardProbe() => _forward.Trace().Trace;
+
+    /// <summary>
+    /// The same probes the slow way, on the same sessions × threads: per probe, two fresh sessions with θ ± h v
+    /// as initializers (serialize, build, run). Two probes per invoke, spread over the workers.
+    /// </summary>
+    [Benchmark(OperationsPerInvoke = 2)]
     public double RebuildSessionsProbe()
     {
         var parts = Sessions.Split('x').Select(int.Parse).ToArray();
-        var runtime = new RuntimeOptions { Provider = ExecutionProvider.Cpu, IntraOpThreads = parts[0] * parts[1] };
-        var p = ParameterSet.Of(_model).Tensors;
-        var theta = p.Select(TensorData.ReadFloats).ToArray();
-        var rng = Rng.For(0, "probe0");
+        var runtime = new RuntimeOptions { Provider = ExecutionProvider.Cpu, IntraOpThreads = parts[1], InterOpThreads = 1 };
+        var results = new double[2];
+        Parallel.For(0, 2, new ParallelOptions { MaxDegreeOfParallelism = parts[0] }, k => results[k] = RebuiltProbe(k, runtime));
+        return results.Sum();
+    }
+
+    private double RebuiltProbe(int probe, RuntimeOptions runtime)
+    {
+        var theta = ParameterSet.Of(_model).Tensors.Select(TensorData.ReadFloats).ToArray();
+        var rng = Rng.For(0, $"probe{probe}");
         var v = theta.Select(t => t.Select(_ => rng.NextSign()).ToArray()).ToArray();
         var h = FiniteDifferenceJvp.DefaultStep / Math.Sqrt(v.Sum(a => a.Length));
         float[] Run(double sign)

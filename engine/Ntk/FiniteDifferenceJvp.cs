@@ -5,8 +5,8 @@ using NasiOnnx.Engine.Runtime;
 namespace NasiOnnx.Engine.Ntk;
 
 /// <summary>
-/// J v by central differences, (f(θ + h v) − f(θ − h v)) / 2h, for every sample and logit at once: two forward
-/// passes, no gradient graph, so it works for any op ONNX Runtime can run. The parameters are graph inputs
+/// J v by finite differences, (f(θ + h v) − f(θ − h v)) / 2h (or one-sided, see <see cref="DifferenceScheme"/>),
+/// for every sample and logit at once: forward passes only, no gradient graph, so it works for any op ONNX Runtime can run. The parameters are graph inputs
 /// backed by pinned arrays that are overwritten in place between runs; no session is ever rebuilt.
 /// </summary>
 public sealed class FiniteDifferenceJvp : IJacobianProduct, IDisposable
@@ -29,18 +29,22 @@ public sealed class FiniteDifferenceJvp : IJacobianProduct, IDisposable
     private readonly IReadOnlyList<ParameterSlot> _slots;
     private readonly float[] _theta;
     private readonly float[] _plus;
+    private readonly float[] _base;
 
     /// <summary>
     /// Opens one session for <paramref name="model"/> on the batch <paramref name="inputs"/> ([b, …]); the
     /// session and its pinned copies of θ and of the batch belong to this object.
     /// </summary>
-    public FiniteDifferenceJvp(ParameterizedModel model, Tensor inputs, RuntimeOptions runtime, double step = DefaultStep)
+    public FiniteDifferenceJvp(ParameterizedModel model, Tensor inputs, RuntimeOptions runtime, double step = DefaultStep,
+        DifferenceScheme scheme = DifferenceScheme.Central)
     {
         if (!(step > 0) || double.IsInfinity(step))
             throw new NasiException($"Step ‖h v‖ = {step}: must be a positive finite number.");
         if (inputs.Shape.Length == 0 || inputs.Shape[0] < 1)
             throw new NasiException($"Input batch of shape [{string.Join(",", inputs.Shape)}]: needs a batch dimension of at least 1.");
+        if (!Enum.IsDefined(scheme)) throw new NasiException($"Difference scheme {(int)scheme}: not a scheme.");
         Step = step;
+        Scheme = scheme;
         BatchSize = (int)inputs.Shape[0];
         Parameters = model.Count;
         _slots = model.Parameters;
@@ -60,7 +64,8 @@ public sealed class FiniteDifferenceJvp : IJacobianProduct, IDisposable
             }
             _inputs = values.ToArray();
             _inputNames = [model.DataInput, .. _slots.Select(s => s.Name)];
-            _plus = Forward();
+            _base = Forward();
+            _plus = new float[_base.Length];
         }
         catch
         {
@@ -68,14 +73,19 @@ public sealed class FiniteDifferenceJvp : IJacobianProduct, IDisposable
             _session.Dispose();
             throw;
         }
-        if (_plus.Length == 0 || _plus.Length % BatchSize != 0)
+        if (_base.Length == 0 || _base.Length % BatchSize != 0)
+        {
+            Dispose();
             throw new GraphException(
-                $"Graph '{model.Model.Graph.Name}': output '{model.Output}' has {_plus.Length} values, not a multiple of the batch size {BatchSize}.");
-        Outputs = _plus.Length / BatchSize;
+                $"Graph '{model.Model.Graph.Name}': output '{model.Output}' has {_base.Length} values, not a multiple of the batch size {BatchSize}.");
+        }
+        Outputs = _base.Length / BatchSize;
     }
 
     /// <summary>‖h v‖: h is chosen per direction as Step / ‖v‖.</summary>
     public double Step { get; }
+
+    public DifferenceScheme Scheme { get; }
 
     public int Parameters { get; }
     public int BatchSize { get; }
@@ -105,12 +115,16 @@ public sealed class FiniteDifferenceJvp : IJacobianProduct, IDisposable
         try
         {
             Perturb(direction, h);
+            if (Scheme == DifferenceScheme.Forward)
+            {
+                using var plus = _session.Run(_inputNames, _inputs, _outputNames);
+                Difference(plus[0].GetTensorDataAsSpan<float>(), _base, 1 / h, result);
+                return;
+            }
             RunInto(_plus);
             Perturb(direction, -h);
             using var outputs = _session.Run(_inputNames, _inputs, _outputNames);
-            var minus = outputs[0].GetTensorDataAsSpan<float>();
-            var scale = 1 / (2 * h);
-            for (var i = 0; i < result.Length; i++) result[i] = ((double)_plus[i] - minus[i]) * scale;
+            Difference(_plus, outputs[0].GetTensorDataAsSpan<float>(), 1 / (2 * h), result);
         }
         finally
         {
@@ -129,6 +143,11 @@ public sealed class FiniteDifferenceJvp : IJacobianProduct, IDisposable
             var v = direction.Slice(s.Offset, s.Length);
             for (var j = 0; j < buffer.Length; j++) buffer[j] = (float)(theta[j] + h * v[j]);
         }
+    }
+
+    private static void Difference(ReadOnlySpan<float> a, ReadOnlySpan<float> b, double scale, Span<double> result)
+    {
+        for (var i = 0; i < result.Length; i++) result[i] = ((double)a[i] - b[i]) * scale;
     }
 
     private void RunInto(float[] target)

@@ -60,7 +60,7 @@ public sealed class NtkEstimator : IDisposable
         var workers = new List<IJacobianProduct>(count);
         try
         {
-            for (var i = 0; i < count; i++) workers.Add(new FiniteDifferenceJvp(parameterized, inputs, runtime, options.Step));
+            for (var i = 0; i < count; i++) workers.Add(new FiniteDifferenceJvp(parameterized, inputs, runtime, options.Step, options.Scheme));
             return new NtkEstimator(workers, options, owns: true);
         }
         catch
@@ -161,7 +161,7 @@ public sealed class NtkEstimator : IDisposable
             if (adaptive && converged) break;
         }
         return new NtkTrace(mean, StandardError(m2, done), done, converged, clock.Elapsed.TotalSeconds, Provider,
-            _workers.Length, BatchSize, Outputs, Parameters, o.ProbeKind, o.Seed, o.Step);
+            _workers.Length, BatchSize, Outputs, Parameters, o.ProbeKind, o.Seed, o.Step, o.Scheme);
     }
 
     private static double StandardError(double m2, int n) => n < 2 ? 0 : Math.Sqrt(m2 / (n - 1) / n);

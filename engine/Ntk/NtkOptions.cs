@@ -25,6 +25,9 @@ public sealed record NtkOptions
     /// <summary>‖h v‖ of the central differences (see <see cref="FiniteDifferenceJvp.DefaultStep"/>).</summary>
     public double Step { get; init; } = FiniteDifferenceJvp.DefaultStep;
 
+    /// <summary>Central (two passes per probe) or forward (one) differences.</summary>
+    public DifferenceScheme Scheme { get; init; } = DifferenceScheme.Central;
+
     /// <summary>
     /// Parallel sessions, each with its own pinned parameters; 0 = one per core on CPU, one on CUDA. Several
     /// 1-thread sessions beat one multi-thread session on CPU (measured: bench/NtkBenchmarks.cs).
@@ -49,6 +52,7 @@ public sealed record NtkOptions
         if (!(Step > 0) || double.IsInfinity(Step)) throw new NasiException($"Step = {Step}: must be a positive finite ‖h v‖.");
         if (Workers < 0) throw new NasiException($"Workers = {Workers}: must be ≥ 0 (0 = automatic).");
         if (ThreadsPerWorker < 0) throw new NasiException($"ThreadsPerWorker = {ThreadsPerWorker}: must be ≥ 0 (0 = ONNX Runtime's default).");
+        if (!Enum.IsDefined(Scheme)) throw new NasiException($"Scheme = {(int)Scheme}: not a difference scheme.");
         if (!Enum.IsDefined(ProbeKind)) throw new NasiException($"ProbeKind = {(int)ProbeKind}: not a probe kind.");
     }
 }

@@ -4,7 +4,7 @@ namespace NasiOnnx.Engine.Ntk;
 /// An estimate of the NTK trace T = Σ_x ‖∂f(x)/∂θ‖²_F = E_v ‖J v‖² as the mean of ‖J v‖² over
 /// <see cref="Probes"/> random directions, with the standard error of that mean. <see cref="Converged"/> is false
 /// when adaptive mode hit MaxProbes before reaching the requested relative error (always true for a fixed probe
-/// count); <see cref="Step"/> is ‖h v‖ of the finite differences.
+/// count); <see cref="Step"/> is ‖h v‖ of the finite differences and <see cref="Scheme"/> their kind.
 /// </summary>
 public sealed record NtkTrace(
     double Trace,
@@ -19,4 +19,5 @@ public sealed record NtkTrace(
     long Parameters,
     ProbeKind ProbeKind,
     ulong Seed,
-    double Step);
+    double Step,
+    DifferenceScheme Scheme);

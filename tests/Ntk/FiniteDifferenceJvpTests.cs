@@ -9,16 +9,18 @@ public class FiniteDifferenceJvpTests
 {
     private static readonly RuntimeOptions Cpu = new() { Provider = ExecutionProvider.Cpu, IntraOpThreads = 1 };
 
-    [TestCase(1e-3)]
-    [TestCase(1e-2)]
-    [TestCase(1e-1)]
-    public void LinearJvMatchesTheAnalyticProductWithinFloat32Accuracy(double step)
+    [TestCase(1e-3, DifferenceScheme.Central)]
+    [TestCase(1e-2, DifferenceScheme.Central)]
+    [TestCase(1e-1, DifferenceScheme.Central)]
+    [TestCase(1e-2, DifferenceScheme.Forward)]
+    [TestCase(1e-1, DifferenceScheme.Forward)]
+    public void LinearJvMatchesTheAnalyticProductWithinFloat32Accuracy(double step, DifferenceScheme scheme)
     {
         const int d = 7, n = 4, batch = 5;
         var model = NtkTestModels.Linear(d, n, seed: 3, out _, out _);
         var x = NtkTestModels.Inputs(3, batch, d);
         var p = ParameterizedModel.Of(model);
-        using var jvp = new FiniteDifferenceJvp(p, x, Cpu, step);
+        using var jvp = new FiniteDifferenceJvp(p, x, Cpu, step, scheme);
         var v = new float[p.Count];
         Rng.For(11, "v").FillGaussian(v);
 
@@ -37,7 +39,7 @@ public class FiniteDifferenceJvpTests
             normSq += expected * expected;
         }
         // float32 outputs of size O(1) differenced over 2h: relative error ≈ 1e-7·‖v‖/‖hv‖ ≲ 1e-3 here.
-        Assert.That(Math.Sqrt(errorSq / normSq), Is.LessThan(2e-3), $"step {step}");
+        Assert.That(Math.Sqrt(errorSq / normSq), Is.LessThan(2e-3), $"step {step}, {scheme}");
     }
 
     [Test]

@@ -206,6 +206,21 @@ public class NtkEstimatorTests
     }
 
     [Test]
+    public void ForwardDifferencesAgreeWithCentralOnTheBatchNormConvNet()
+    {
+        var model = NtkTestModels.ConvBn(channels: 8, classes: 5, seed: 6);
+        var x = NtkTestModels.Inputs(6, 8, 3, 8, 8);
+        using var central = NtkEstimator.Create(model, x, Options(16));
+        using var forward = NtkEstimator.Create(model, x, Options(16) with { Scheme = DifferenceScheme.Forward });
+        var c = central.Trace();
+        var f = forward.Trace();
+        TestContext.Out.WriteLine($"central {c.Trace}, forward {f.Trace}");
+        Assert.That(f.Scheme, Is.EqualTo(DifferenceScheme.Forward));
+        // Same probes: their O(h) per-product errors cancel in expectation, so the traces agree far inside the SE.
+        Assert.That(f.Trace, Is.EqualTo(c.Trace).Within(0.5).Percent);
+    }
+
+    [Test]
     public void CancellationStopsTheEstimate()
     {
         var (estimator, _) = Linear(Options(100_000));
