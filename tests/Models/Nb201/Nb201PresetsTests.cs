@@ -20,8 +20,9 @@ public class Nb201PresetsTests
     [Test]
     public void SampleBestsAreTheBestRowsOfTheSample()
     {
-        var best = Nb201Sample.Rows.MaxBy(r => r.Cifar10Test)!;
-        Assert.That(Nb201Presets.SampleBestCifar10.ToString(), Is.EqualTo(best.ArchStr));
+        Assert.That(Nb201Presets.SampleBestCifar10.ToString(), Is.EqualTo(Nb201Sample.Rows.MaxBy(r => r.Cifar10Test)!.ArchStr));
+        Assert.That(Nb201Presets.SampleBestCifar10.ToString(), Is.EqualTo(Nb201Sample.Rows.MaxBy(r => r.Cifar100Test)!.ArchStr));
+        Assert.That(Nb201Presets.SampleBestImageNet16.ToString(), Is.EqualTo(Nb201Sample.Rows.MaxBy(r => r.ImageNet16Test)!.ArchStr));
         Assert.That(Nb201Cell.Default, Is.EqualTo(Nb201Presets.SampleBestCifar10));
     }
 }
