@@ -12,10 +12,19 @@ namespace NasiOnnx.Models.Layers;
 /// </summary>
 public sealed class LayerBuilder(GraphBuilder graph, WeightSampler sampler, BatchNormMode batchNorm)
 {
-    /// <summary>PyTorch's BatchNorm2d defaults: eps 1e-5, momentum 0.1 on the new statistic (ONNX's momentum
-    /// weights the old running value, hence 1 − 0.1).</summary>
+    /// <summary>PyTorch's BatchNorm2d eps.</summary>
     public const float BatchNormEpsilon = 1e-5f;
+
+    /// <summary>PyTorch's momentum 0.1 on the new statistic, in ONNX's convention (weight of the old running value).</summary>
     public const float BatchNormMomentum = 0.9f;
+
+    /// <summary>
+    /// The momentum training-mode nodes declare instead. By the ONNX spec momentum only moves the running statistics,
+    /// which nothing here reads; but ONNX Runtime 1.31's CPU kernel, once any graph optimization is on, lets it leak
+    /// into Y (microsoft/onnxruntime#29790; measured: momentum 0.9 gives per-channel output mean ≈ 0.1, variance ≈ 0.85
+    /// instead of 0 and 1). With momentum 1 Y is the batch-statistics normalization at every optimization level.
+    /// </summary>
+    public const float TrainingBatchNormMomentum = 1f;
 
     private string? _zero;
 
@@ -41,7 +50,7 @@ public sealed class LayerBuilder(GraphBuilder graph, WeightSampler sampler, Batc
     /// BatchNorm2d with affine scale 1 and bias 0 (<c>scope/scale</c>, <c>scope/bias</c>) and running statistics
     /// mean 0, variance 1 (<c>scope/mean</c>, <c>scope/var</c>, never parameters). Training mode normalizes with the
     /// batch's statistics; ONNX Runtime then needs the node to declare its two running-statistics outputs too,
-    /// which nothing reads.
+    /// which nothing reads (see <see cref="TrainingBatchNormMomentum"/> for its momentum).
     /// </summary>
     public string BatchNormalization(string scope, string x, long channels)
     {
@@ -51,19 +60,15 @@ public sealed class LayerBuilder(GraphBuilder graph, WeightSampler sampler, Batc
         var mean = Graph.Initializer(scope + "/mean", WeightSampler.Constant(n, 0f), channels);
         var variance = Graph.Initializer(scope + "/var", WeightSampler.Constant(n, 1f), channels);
         var name = Graph.UniqueName(scope);
-        var attributes = new List<Onnx.AttributeProto>
-        {
-            Attr.Float("epsilon", BatchNormEpsilon),
-            Attr.Float("momentum", BatchNormMomentum),
-        };
         if (BatchNorm == BatchNormMode.Inference)
         {
-            Graph.AddNode("BatchNormalization", name, [x, scale, bias, mean, variance], [name], [.. attributes]);
+            Graph.AddNode("BatchNormalization", name, [x, scale, bias, mean, variance], [name],
+                Attr.Float("epsilon", BatchNormEpsilon), Attr.Float("momentum", BatchNormMomentum));
             return name;
         }
-        attributes.Add(Attr.Int("training_mode", 1));
         string[] outputs = [name, Graph.UniqueName(name + "/running_mean"), Graph.UniqueName(name + "/running_var")];
-        Graph.AddNode("BatchNormalization", name, [x, scale, bias, mean, variance], outputs, [.. attributes]);
+        Graph.AddNode("BatchNormalization", name, [x, scale, bias, mean, variance], outputs,
+            Attr.Float("epsilon", BatchNormEpsilon), Attr.Float("momentum", TrainingBatchNormMomentum), Attr.Int("training_mode", 1));
         return name;
     }
 
