@@ -16,6 +16,7 @@ public static class Program
         var root = new RootCommand("NasiOnnx: training-free neural architecture search (NASI) over ONNX models.")
         {
             ExportCommand.Create(io),
+            ScoreCommand.Create(io),
             InfoCommand.Create(io),
             EvaluateCommand.Create(io),
         };

@@ -2,7 +2,8 @@ namespace NasiOnnx.Engine.Ranking;
 
 /// <summary>
 /// One scored candidate, as written to CSV/JSON lines: its id (cell string or file), the metric values (NaN where a
-/// metric could not be computed), and how it went. <see cref="Status"/> is "ok" or the error, so a batch goes on.
+/// metric could not be computed), and how it went. <see cref="Status"/> is "ok", "partial: why" (some metrics are
+/// missing, e.g. an op without a gradient rule) or "error: what", so a batch goes on.
 /// </summary>
 public sealed record ScoreRow
 {
@@ -16,10 +17,11 @@ public sealed record ScoreRow
     public double Seconds { get; init; }
     public string Status { get; init; } = Ok;
 
-    public bool IsOk => Status == Ok;
+    /// <summary>False for a candidate that could not be scored at all.</summary>
+    public bool IsOk => !Status.StartsWith("error", StringComparison.Ordinal);
 
     public double Metric(string name) => Metrics.TryGetValue(name, out var v) ? v : double.NaN;
 
     public static ScoreRow Failed(string id, string error, double seconds = 0) =>
-        new() { Id = id, Status = error.ReplaceLineEndings(" "), Seconds = seconds };
+        new() { Id = id, Status = "error: " + error.ReplaceLineEndings(" "), Seconds = seconds };
 }

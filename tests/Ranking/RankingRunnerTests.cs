@@ -45,7 +45,7 @@ public class RankingRunnerTests
         {
             var rows = await RankingRunner.RunAsync(all, () => new FakeScorer(seen), log, new RankingOptions { Workers = 2 });
             Assert.That(rows.Select(r => r.Id), Is.EquivalentTo(all.Select(c => c.Id)));
-            Assert.That(rows.Single(r => r.Id == "boom").Status, Is.EqualTo("boom: no such op"));
+            Assert.That(rows.Single(r => r.Id == "boom").Status, Is.EqualTo("error: boom: no such op"));
             Assert.That(RankingRunner.Ranked(rows, "score").Select(r => r.Id), Is.EqualTo(new[] { "c6", "c5", "c4", "c2", "c1" }));
         }
         Assert.That(seen, Has.Count.EqualTo(3), "only the three unfinished candidates are scored again");

@@ -30,7 +30,7 @@ public class ResultLogTests
         Assert.That(reopened.Rows[0].Metric("nasi"), Is.EqualTo(1.25));
         Assert.That(reopened.Rows[0].Metric("ntk"), Is.NaN);
         Assert.That(reopened.Rows[0].Parameters, Is.EqualTo(42));
-        Assert.That(reopened.Rows[1].Status, Is.EqualTo("bad.onnx: not an ONNX model (second line)"));
+        Assert.That(reopened.Rows[1].Status, Is.EqualTo("error: bad.onnx: not an ONNX model (second line)"));
         Assert.That(File.ReadAllText(path), Does.Not.Contain("half a row"));
         reopened.Append(Row("c", 3));
         Assert.That(File.ReadAllText(path), Does.EndWith("\n"));

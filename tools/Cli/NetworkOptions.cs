@@ -15,7 +15,8 @@ public sealed class NetworkOptions
     public Option<int> Classes { get; } = new("--classes") { Description = "Output classes.", DefaultValueFactory = _ => 10 };
     public Option<int> InputSize { get; } = new("--input-size") { Description = "Input height and width.", DefaultValueFactory = _ => 32 };
     public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed of the initial weights (and of the data).", DefaultValueFactory = _ => 0UL };
-    public Option<string> Bn { get; } = new("--bn") { Description = "BatchNorm mode: train (batch statistics) or inference.", DefaultValueFactory = _ => "train" };
+    /// <summary>Generated networks default to train; .onnx files are scored as exported unless --bn is given.</summary>
+    public Option<string?> Bn { get; } = new("--bn") { Description = "BatchNorm: train (batch statistics; default for --arch) or inference; for .onnx files, train switches them to batch statistics." };
     public Option<string> Init { get; } = new("--init") { Description = "Weight init: pytorch, kaiming-normal or xavier.", DefaultValueFactory = _ => "pytorch" };
 
     public IEnumerable<Option> All => [Arch, Channels, Cells, Classes, InputSize, Seed, Bn, Init];
@@ -39,7 +40,7 @@ public sealed class NetworkOptions
         Classes = Positive(parse, Classes),
         InputSize = Positive(parse, InputSize),
         Seed = parse.GetValue(Seed),
-        BatchNorm = ParseBn(parse.GetValue(Bn)!),
+        BatchNorm = parse.GetValue(Bn) is { } bn ? ParseBn(bn) : BatchNormMode.Training,
         Init = ParseInit(parse.GetValue(Init)!),
         Batch = batch,
     };

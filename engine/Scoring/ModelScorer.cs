@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using NasiOnnx.Engine.Data;
+using NasiOnnx.Engine.Graphs;
+using NasiOnnx.Engine.Metrics;
+using NasiOnnx.Engine.Ntk;
+using NasiOnnx.Engine.Ranking;
+using Onnx;
+
+namespace NasiOnnx.Engine.Scoring;
+
+/// <summary>
+/// Scores one model at a time with every requested metric on one batch. A metric that cannot be computed for a
+/// model (an op without a gradient rule, say) leaves its columns empty and the row says why, while the other
+/// metrics still come out. One instance per worker thread.
+/// </summary>
+public sealed class ModelScorer(ScoringOptions options) : ICandidateScorer
+{
+    public ScoringOptions Options { get; } = options;
+
+    public IReadOnlyList<string> Metrics { get; } = ScoringOptions.Columns(options.Metrics);
+
+    public ScoreRow Score(Candidate candidate, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var model = Prepare(candidate.Load(), candidate.Id);
+        var signature = ModelSignature.Of(model, Options.BatchSize, Options.InputShape, candidate.Id);
+        var parameters = ParameterSet.Of(model).Count;
+        CheckLimits(model, signature, parameters, candidate.Id);
+        var batch = OpenData(signature).Draw(Options.BatchSize);
+
+        var values = new Dictionary<string, double>();
+        foreach (var column in Metrics) values[column] = double.NaN;
+        var missing = new List<string>();
+        var provider = "";
+        foreach (var metric in Options.Metrics)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                switch (metric)
+                {
+                    case Metric.Nasi:
+                        using (var scorer = NasiScorer.Create(model, signature.InputShape, Options.Runtime))
+                        {
+                            var s = scorer.Score(batch);
+                            values["nasi"] = s.Score;
+                            values["loss"] = s.Loss;
+                            provider = s.Provider;
+                        }
+                        break;
+                    case Metric.Ntk:
+                        using (var estimator = NtkEstimator.Create(model, batch.Inputs, Options.Ntk with { Seed = Options.Seed }))
+                        {
+                            var t = estimator.Trace(null, cancellationToken);
+                            values["ntk"] = t.Trace;
+                            values["ntk_se"] = t.StandardError;
+                            provider = t.Provider;
+                        }
+                        break;
+                }
+            }
+            catch (GraphException e) when (Options.Metrics.Count > 1)
+            {
+                missing.Add($"{metric.ToString().ToLowerInvariant()}: {e.Message}");
+            }
+        }
+        if (missing.Count == Options.Metrics.Count) throw new NasiException(string.Join("; ", missing));
+        return new ScoreRow
+        {
+            Id = candidate.Id,
+            Metrics = values,
+            Parameters = parameters,
+            InputShape = string.Join("x", signature.InputShape),
+            Provider = provider,
+            Seconds = clock.Elapsed.TotalSeconds,
+            Status = missing.Count == 0 ? ScoreRow.Ok : "partial: " + string.Join("; ", missing),
+        };
+    }
+
+    /// <summary>The model as the engine scores it: Constant weights as initializers, BatchNorm mode as asked.</summary>
+    public ModelProto Prepare(ModelProto model, string source)
+    {
+        model = model.Clone();
+        ModelNormalizer.ConstantsToInitializers(model);
+        if (Options.BatchNorm == BatchNormMode.Training) ModelNormalizer.BatchNormToTraining(model, source);
+        return model;
+    }
+
+    public BatchSource OpenData(ModelSignature signature) =>
+        DataSpec.Open(Options.Data, signature.SampleShape, signature.Classes, Options.Labels, Options.LabelFile, Options.Seed);
+
+    private void CheckLimits(ModelProto model, ModelSignature signature, long parameters, string source)
+    {
+        if (Options.MaxParameters is { } maxParams && parameters > maxParams)
+            throw new NasiException($"{source}: {parameters:N0} parameters exceed --max-params {maxParams:N0}");
+        foreach (var t in model.Graph.Initializer)
+        {
+            if (TensorData.IsExternal(t))
+                throw new NasiException($"{source}: initializer '{t.Name}' keeps its data in an external file, which is not supported");
+            foreach (var d in t.Dims)
+                if (d < 0 || d > int.MaxValue) throw new NasiException($"{source}: initializer '{t.Name}' has an absurd dimension {d}");
+        }
+        if (Options.MaxMemoryBytes is { } maxBytes)
+        {
+            var estimate = MemoryEstimate.Bytes(model, signature, parameters);
+            if (estimate > maxBytes)
+                throw new NasiException($"{source}: needs about {estimate / (1 << 20):N0} MiB, more than --max-memory {maxBytes / (1 << 20):N0} MiB");
+        }
+    }
+
+    public void Dispose() { }
+}

@@ -1,0 +1,46 @@
+using NasiOnnx.Engine.Data;
+using NasiOnnx.Engine.Graphs;
+using NasiOnnx.Engine.Ntk;
+using NasiOnnx.Engine.Runtime;
+
+namespace NasiOnnx.Engine.Scoring;
+
+/// <summary>What to compute for each model, on which data, within which limits.</summary>
+public sealed record ScoringOptions
+{
+    public IReadOnlyList<Metric> Metrics { get; init; } = [Metric.Nasi];
+    public int BatchSize { get; init; } = 64;
+
+    /// <summary>Seed of the data (Gaussian inputs, random labels) and of the NTK probes.</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>"gaussian", a .npy file, or cifar10:PATH / cifar100:PATH (see <see cref="DataSpec"/>).</summary>
+    public string Data { get; init; } = DataSpec.Gaussian;
+    public string? LabelFile { get; init; }
+
+    /// <summary>Null: true labels where the data has them, else random.</summary>
+    public LabelMode? Labels { get; init; }
+
+    /// <summary>Training: switch BatchNormalization to batch statistics; null: score the model as given.</summary>
+    public BatchNormMode? BatchNorm { get; init; }
+
+    /// <summary>The sample shape for inputs whose non-batch dimensions are symbolic.</summary>
+    public long[]? InputShape { get; init; }
+
+    public RuntimeOptions Runtime { get; init; } = RuntimeOptions.Default;
+    public NtkOptions Ntk { get; init; } = NtkOptions.Default;
+
+    /// <summary>Refuse models with more parameters than this, before allocating anything for them.</summary>
+    public long? MaxParameters { get; init; }
+
+    /// <summary>Refuse models whose estimated memory (weights, gradients, activations) exceeds this many bytes.</summary>
+    public long? MaxMemoryBytes { get; init; }
+
+    public static IReadOnlyList<string> Columns(IReadOnlyList<Metric> metrics) =>
+        metrics.SelectMany(m => m switch
+        {
+            Metric.Nasi => new[] { "nasi", "loss" },
+            Metric.Ntk => ["ntk", "ntk_se"],
+            _ => [],
+        }).ToList();
+}

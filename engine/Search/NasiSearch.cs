@@ -1,0 +1,298 @@
+using System.Diagnostics;
+using Microsoft.ML.OnnxRuntime;
+using NasiOnnx.Engine.Autodiff;
+using NasiOnnx.Engine.Data;
+using NasiOnnx.Engine.Graphs;
+using NasiOnnx.Engine.Init;
+using NasiOnnx.Engine.Runtime;
+using Onnx;
+
+namespace NasiOnnx.Engine.Search;
+
+/// <summary>
+/// NASI's Algorithm 1 on a supernet whose mixing weights A are graph inputs: for t = 1..T draw a batch and Gumbel
+/// noise, set A_t = softmax((α₀ + g_t)/τ), take G_t = ∇α R(A_t) with R = S − μ·max(0, S − ν), and accumulate
+/// Δ* = (ξ/T) Σ G_t / max_{s≤t} ‖G_s‖. Nothing is trained: θ₀ stays as initialized.
+/// <para>
+/// ∂S/∂A is second order (S = ‖g‖², g = ∇θ L). It is computed as a Hessian-vector product by central differences
+/// of first-order gradients: ∂S/∂A = 2 (∂²L/∂A∂θ) g ≈ [∇_A L(θ + εg) − ∇_A L(θ − εg)] / ε. That needs only the
+/// first-order gradient graph, run three times per sample on pinned θ buffers edited in place; the test suite checks
+/// it against central differences of S itself.
+/// </para>
+/// </summary>
+public sealed class NasiSearch : IDisposable
+{
+    private readonly Session _session;
+    private readonly NasiSearchOptions _options;
+    private readonly IReadOnlyList<ArchitectureInput> _arch;
+    private readonly string _dataInput;
+    private readonly string _labelsInput;
+    private readonly float[][] _theta, _thetaSaved;
+    private readonly float[][] _archValues;
+    private readonly OrtValue[] _pinned;
+    private readonly string[] _pinnedNames;
+    private readonly string[] _outputs;
+    private readonly int _parameterTensors;
+    private readonly double _thetaNorm;
+
+    public long[] InputShape { get; }
+    public long Parameters { get; }
+    public string Provider => _session.Provider;
+    public double BuildSeconds { get; }
+
+    /// <summary>Total mixing weights over all architecture inputs (the length of G_t).</summary>
+    public int ArchitectureCount { get; }
+
+    private NasiSearch(Session session, NasiSearchOptions options, IReadOnlyList<ArchitectureInput> arch, string dataInput,
+        string labelsInput, long[] inputShape, IReadOnlyList<(string Name, float[] Values, long[] Dims)> theta,
+        string[] outputs, double buildSeconds)
+    {
+        _session = session;
+        _options = options;
+        _arch = arch;
+        _dataInput = dataInput;
+        _labelsInput = labelsInput;
+        InputShape = inputShape;
+        BuildSeconds = buildSeconds;
+        _outputs = outputs;
+        _parameterTensors = theta.Count;
+        _theta = theta.Select(t => t.Values).ToArray();
+        _thetaSaved = theta.Select(t => (float[])t.Values.Clone()).ToArray();
+        _archValues = arch.Select(a => new float[a.Count]).ToArray();
+        Parameters = _theta.Sum(t => (long)t.Length);
+        ArchitectureCount = arch.Sum(a => a.Count);
+        _thetaNorm = Math.Sqrt(_theta.Sum(t => Metrics.NasiScorer.SumOfSquares(t)));
+
+        var pinned = new List<OrtValue>();
+        var names = new List<string>();
+        try
+        {
+            for (var i = 0; i < theta.Count; i++) { names.Add(theta[i].Name); pinned.Add(OrtValue.CreateTensorValueFromMemory(_theta[i], theta[i].Dims)); }
+            for (var i = 0; i < arch.Count; i++) { names.Add(arch[i].Name); pinned.Add(OrtValue.CreateTensorValueFromMemory(_archValues[i], arch[i].Shape)); }
+        }
+        catch
+        {
+            foreach (var v in pinned) v.Dispose();
+            throw;
+        }
+        _pinned = pinned.ToArray();
+        _pinnedNames = names.ToArray();
+    }
+
+    /// <param name="supernet">Data input first, logits first output, every <paramref name="arch"/> a graph input.</param>
+    /// <param name="arch">The supernet's architecture inputs, in the order G_t and α are laid out.</param>
+    /// <param name="options">The search settings.</param>
+    public static NasiSearch Create(ModelProto supernet, IReadOnlyList<ArchitectureInput> arch, NasiSearchOptions options)
+    {
+        options.Validate();
+        var clock = Stopwatch.StartNew();
+        foreach (var a in arch)
+            if (supernet.Graph.Input.All(i => i.Name != a.Name))
+                throw new GraphException($"Supernet '{supernet.Graph.Name}' has no architecture input '{a.Name}'.");
+        var signature = ModelSignature.Of(supernet, options.BatchSize, source: $"supernet '{supernet.Graph.Name}'");
+        var parameterNames = ParameterSet.Of(supernet).Names.ToList();
+        var gradient = LossGradient.Build(supernet, signature.InputShape, signature.Output, arch.Select(a => a.Name).ToList(),
+            signature.Input, arch.ToDictionary(a => a.Name, a => a.Shape));
+
+        // θ becomes graph inputs so the ± εg runs edit pinned buffers instead of rebuilding sessions.
+        var model = gradient.Model;
+        var byName = model.Graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        var theta = new List<(string, float[], long[])>();
+        foreach (var name in parameterNames)
+        {
+            var t = byName[name];
+            theta.Add((name, TensorData.ReadFloats(t), TensorData.Dims(t)));
+            model.Graph.Initializer.Remove(t);
+            model.Graph.Input.Add(GraphBuilder.ValueInfo(name, ElementType.Float, TensorData.Dims(t)));
+        }
+        string[] outputs = [gradient.Loss!, .. parameterNames.Select(n => gradient.Gradients[n]), .. arch.Select(a => gradient.Gradients[a.Name])];
+        var session = SessionFactory.Create(model, options.Runtime);
+        return new NasiSearch(session, options, arch, signature.Input, gradient.Labels!, signature.InputShape, theta, outputs,
+            clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Runs the whole search on batches from <paramref name="data"/> (step t uses batch t).</summary>
+    public NasiSearchResult Run(BatchSource data, IProgress<NasiSearchProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var alpha0 = new double[ArchitectureCount];
+        var seen = new List<double>();
+        double nu0;
+        if (_options.Nu is { } given) nu0 = given;
+        else
+        {
+            // Calibration on batches the search itself never uses (steps past T): ν = the median S at α₀.
+            for (var k = 0; k < _options.CalibrationSamples; k++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var a = Softmax(alpha0, Gumbel(_options.Samples + k));
+                seen.Add(Evaluate(a, data.Draw(_options.BatchSize, _options.Samples + k)).Score);
+            }
+            nu0 = Median(seen);
+        }
+
+        var samples = new List<NasiSample>();
+        var delta = new double[ArchitectureCount];
+        double maxNorm = 0;
+        for (var t = 0; t < _options.Samples; t++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var nu = _options.Variant == NasiVariant.Ada && seen.Count > 0 ? Median(seen) : nu0;
+            var sample = SampleAt(t, alpha0, Gumbel(t), data.Draw(_options.BatchSize, t), nu);
+            samples.Add(sample);
+            seen.Add(sample.Score);
+            maxNorm = Math.Max(maxNorm, sample.GradientNorm);
+            if (maxNorm > 0)
+                for (var i = 0; i < delta.Length; i++) delta[i] += sample.Gradient[i] / maxNorm;
+            progress?.Report(new NasiSearchProgress(t + 1, _options.Samples, sample, clock.Elapsed));
+        }
+
+        var alpha = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        var offset = 0;
+        foreach (var a in _arch)
+        {
+            alpha[a.Name] = Enumerable.Range(offset, a.Count).Select(i => alpha0[i] + _options.Xi / _options.Samples * delta[i]).ToArray();
+            offset += a.Count;
+        }
+        var seconds = clock.Elapsed.TotalSeconds;
+        return new NasiSearchResult(alpha, samples, nu0, seconds, seconds / _options.Samples, Provider);
+    }
+
+    /// <summary>
+    /// G = ∇α R at α with Gumbel noise g on one batch (α and g flat over the architecture inputs, row-major).
+    /// </summary>
+    public NasiSample SampleAt(int step, double[] alpha, double[] gumbel, Batch batch, double nu)
+    {
+        var a = Softmax(alpha, gumbel);
+        var center = Evaluate(a, batch);
+        var dS = ScoreGradientAt(center.ThetaGradient, a, batch);
+        var penalized = center.Score > nu;
+        var objective = center.Score - _options.Mu * Math.Max(0, center.Score - nu);
+        var factor = penalized ? 1 - _options.Mu : 1;
+
+        // Chain through the row softmax of (α + g)/τ: ∂R/∂α_j = (A_j/τ)(d_j − Σ_k A_k d_k), d = ∂R/∂A.
+        var g = new double[ArchitectureCount];
+        var offset = 0;
+        foreach (var input in _arch)
+            for (var e = 0; e < input.Edges; e++, offset += input.Ops)
+            {
+                double dot = 0;
+                for (var o = 0; o < input.Ops; o++) dot += a[offset + o] * dS[offset + o] * factor;
+                for (var o = 0; o < input.Ops; o++)
+                    g[offset + o] = a[offset + o] / _options.Tau * (dS[offset + o] * factor - dot);
+            }
+        var norm = Math.Sqrt(g.Sum(v => v * v));
+        return new NasiSample(step, center.Score, objective, nu, center.Loss, g, norm);
+    }
+
+    /// <summary>S at mixing weights A (flat, row-major over the architecture inputs).</summary>
+    public double ScoreAt(double[] mixing, Batch batch) => Evaluate(mixing, batch).Score;
+
+    /// <summary>A = softmax((α + g)/τ) per edge row.</summary>
+    public double[] Softmax(double[] alpha, double[] gumbel)
+    {
+        var a = new double[ArchitectureCount];
+        var offset = 0;
+        foreach (var input in _arch)
+            for (var e = 0; e < input.Edges; e++, offset += input.Ops)
+            {
+                var max = double.NegativeInfinity;
+                for (var o = 0; o < input.Ops; o++) max = Math.Max(max, (alpha[offset + o] + gumbel[offset + o]) / _options.Tau);
+                double sum = 0;
+                for (var o = 0; o < input.Ops; o++) sum += a[offset + o] = Math.Exp((alpha[offset + o] + gumbel[offset + o]) / _options.Tau - max);
+                for (var o = 0; o < input.Ops; o++) a[offset + o] /= sum;
+            }
+        return a;
+    }
+
+    /// <summary>Standard Gumbel noise for step t, from its own seeded stream.</summary>
+    public double[] Gumbel(int step)
+    {
+        var rng = Rng.For(_options.Seed, $"gumbel/{step}");
+        var g = new double[ArchitectureCount];
+        for (var i = 0; i < g.Length; i++)
+        {
+            double u;
+            do u = rng.NextDouble(); while (u <= 0);
+            g[i] = -Math.Log(-Math.Log(u));
+        }
+        return g;
+    }
+
+    private readonly record struct Evaluation(double Score, double Loss, float[][] ThetaGradient, double[] ArchGradient);
+
+    /// <summary>∂S/∂A = [∇_A L(θ + εg) − ∇_A L(θ − εg)] / ε with ‖εg‖ = RelativeStep·‖θ‖; θ restored exactly.</summary>
+    private double[] ScoreGradientAt(float[][] g, double[] mixing, Batch batch)
+    {
+        var gNorm = Math.Sqrt(g.Sum(t => Metrics.NasiScorer.SumOfSquares(t)));
+        if (gNorm == 0) return new double[ArchitectureCount];
+        var eps = _options.RelativeStep * _thetaNorm / gNorm;
+        try
+        {
+            Perturb(g, eps);
+            var plus = Evaluate(mixing, batch).ArchGradient;
+            Restore();
+            Perturb(g, -eps);
+            var minus = Evaluate(mixing, batch).ArchGradient;
+            return plus.Select((p, i) => (p - minus[i]) / eps).ToArray();
+        }
+        finally
+        {
+            Restore();
+        }
+    }
+
+    private void Perturb(float[][] direction, double eps)
+    {
+        for (var i = 0; i < _theta.Length; i++)
+        {
+            var t = _theta[i];
+            var d = direction[i];
+            for (var j = 0; j < t.Length; j++) t[j] = (float)(_thetaSaved[i][j] + eps * d[j]);
+        }
+    }
+
+    private void Restore()
+    {
+        for (var i = 0; i < _theta.Length; i++) _thetaSaved[i].CopyTo(_theta[i], 0);
+    }
+
+    private Evaluation Evaluate(double[] mixing, Batch batch)
+    {
+        if (!batch.Inputs.Shape.SequenceEqual(InputShape))
+            throw new NasiException($"the search runs on batches of [{string.Join(",", InputShape)}], got [{string.Join(",", batch.Inputs.Shape)}]");
+        var offset = 0;
+        for (var i = 0; i < _arch.Count; i++)
+            for (var k = 0; k < _archValues[i].Length; k++) _archValues[i][k] = (float)mixing[offset++];
+
+        using var data = OrtValue.CreateTensorValueFromMemory(batch.Inputs.Data, batch.Inputs.Shape);
+        using var labels = OrtValue.CreateTensorValueFromMemory(batch.Labels, [batch.Labels.LongLength]);
+        using var results = _session.Run([.. _pinnedNames, _dataInput, _labelsInput], [.. _pinned, data, labels], _outputs);
+        var loss = results[0].GetTensorDataAsSpan<float>()[0];
+        var thetaGradient = new float[_parameterTensors][];
+        double score = 0;
+        for (var i = 0; i < _parameterTensors; i++)
+        {
+            thetaGradient[i] = results[1 + i].GetTensorDataAsSpan<float>().ToArray();
+            score += Metrics.NasiScorer.SumOfSquares(thetaGradient[i]);
+        }
+        var arch = new double[ArchitectureCount];
+        var k2 = 0;
+        for (var i = 0; i < _arch.Count; i++)
+            foreach (var v in results[1 + _parameterTensors + i].GetTensorDataAsSpan<float>()) arch[k2++] = v;
+        return new Evaluation(score, loss, thetaGradient, arch);
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        var n = sorted.Count;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    public void Dispose()
+    {
+        foreach (var v in _pinned) v.Dispose();
+        _session.Dispose();
+    }
+}

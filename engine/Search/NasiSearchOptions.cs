@@ -1,0 +1,51 @@
+using NasiOnnx.Engine.Runtime;
+
+namespace NasiOnnx.Engine.Search;
+
+/// <summary>The settings of NASI's Algorithm 1 (docs/NASI.md); defaults and their reasons are in the README.</summary>
+public sealed record NasiSearchOptions
+{
+    /// <summary>T: architecture samples (one batch, one Gumbel draw, one G_t each).</summary>
+    public int Samples { get; init; } = 100;
+
+    public int BatchSize { get; init; } = 64;
+
+    /// <summary>μ of R = S − μ·max(0, S − ν); the paper's 2 for the DARTS and NAS-Bench-201 spaces.</summary>
+    public double Mu { get; init; } = 2;
+
+    /// <summary>ν; null = calibrated: the median S of <see cref="CalibrationSamples"/> samples before the search.</summary>
+    public double? Nu { get; init; }
+
+    public NasiVariant Variant { get; init; } = NasiVariant.Fix;
+
+    /// <summary>Gumbel-softmax temperature τ: A_t = softmax((α₀ + g_t)/τ).</summary>
+    public double Tau { get; init; } = 1.0;
+
+    /// <summary>ξ, the step size of Δ* = (ξ/T) Σ G_t / max_{s≤t} ‖G_s‖.</summary>
+    public double Xi { get; init; } = 1.0;
+
+    /// <summary>Samples drawn before the search to calibrate ν when <see cref="Nu"/> is null.</summary>
+    public int CalibrationSamples { get; init; } = 8;
+
+    /// <summary>
+    /// ‖ε g‖ / ‖θ‖ of the θ ± ε g perturbation that turns first-order gradients into ∂S/∂A (a Hessian-vector
+    /// product by central differences).
+    /// </summary>
+    public double RelativeStep { get; init; } = 1e-3;
+
+    public ulong Seed { get; init; }
+
+    public RuntimeOptions Runtime { get; init; } = RuntimeOptions.Default;
+
+    public void Validate()
+    {
+        if (Samples < 1) throw new NasiException($"samples must be at least 1 (got {Samples})");
+        if (BatchSize < 1) throw new NasiException($"batch must be at least 1 (got {BatchSize})");
+        if (!(Mu >= 0)) throw new NasiException($"mu must be ≥ 0 (got {Mu})");
+        if (Nu is { } nu && !(nu > 0)) throw new NasiException($"nu must be positive (got {nu})");
+        if (!(Tau > 0)) throw new NasiException($"tau must be positive (got {Tau})");
+        if (!(Xi > 0)) throw new NasiException($"xi must be positive (got {Xi})");
+        if (CalibrationSamples < 1) throw new NasiException($"calibration samples must be at least 1 (got {CalibrationSamples})");
+        if (!(RelativeStep > 0 && RelativeStep < 1)) throw new NasiException($"relative step must lie in (0, 1) (got {RelativeStep})");
+    }
+}

@@ -1,0 +1,95 @@
+using System.CommandLine;
+using System.Globalization;
+using NasiOnnx.Engine;
+using NasiOnnx.Engine.Data;
+using NasiOnnx.Engine.Graphs;
+using NasiOnnx.Engine.Ntk;
+using NasiOnnx.Engine.Runtime;
+using NasiOnnx.Engine.Scoring;
+
+namespace NasiOnnx.Tools.Cli;
+
+/// <summary>The options that say what to compute and on which data: shared by score, rank and ntk.</summary>
+public sealed class ScoringCliOptions
+{
+    public Option<string> Metric { get; } = new("--metric") { Description = "Metrics, comma-separated: nasi, ntk.", DefaultValueFactory = _ => "nasi" };
+    public Option<int> Batch { get; } = new("--batch", "-b") { Description = "Batch size.", DefaultValueFactory = _ => 64 };
+    public Option<ulong> DataSeed { get; } = new("--data-seed") { Description = "Seed of the data, labels and probes (default: --seed)." };
+    public Option<string> Data { get; } = new("--data") { Description = "gaussian, a .npy of float32 NCHW inputs, or cifar10:PATH / cifar100:PATH.", DefaultValueFactory = _ => DataSpec.Gaussian };
+    public Option<string?> LabelFile { get; } = new("--label-file") { Description = "A .npy of integer labels for a .npy --data." };
+    public Option<string?> Labels { get; } = new("--labels") { Description = "true or random (default: true where the data has labels)." };
+    public Option<int> Probes { get; } = new("--probes") { Description = "NTK probes (fixed count).", DefaultValueFactory = _ => 32 };
+    public Option<double?> RelError { get; } = new("--rel-error") { Description = "NTK: stop once the standard error is below this fraction of the estimate." };
+    public Option<int> Threads { get; } = new("--threads") { Description = "Intra-op threads per session (0 = ONNX Runtime's choice).", DefaultValueFactory = _ => 0 };
+    public Option<string> Provider { get; } = new("--provider") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };
+
+    public IEnumerable<Option> All => [Metric, Batch, DataSeed, Data, LabelFile, Labels, Probes, RelError, Threads, Provider];
+
+    public void AddTo(Command command)
+    {
+        foreach (var o in All) command.Options.Add(o);
+    }
+
+    public static IReadOnlyList<Metric> ParseMetrics(string text)
+    {
+        var metrics = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(m => m.ToLowerInvariant() switch
+        {
+            "nasi" => Engine.Scoring.Metric.Nasi,
+            "ntk" => Engine.Scoring.Metric.Ntk,
+            _ => throw new NasiException($"--metric '{m}': expected nasi or ntk"),
+        }).Distinct().ToList();
+        return metrics.Count > 0 ? metrics : throw new NasiException("--metric: name at least one metric");
+    }
+
+    public static LabelMode? ParseLabels(string? text) => text?.ToLowerInvariant() switch
+    {
+        null => null,
+        "true" => LabelMode.True,
+        "random" => LabelMode.Random,
+        _ => throw new NasiException($"--labels '{text}': expected true or random"),
+    };
+
+    public static ExecutionProvider ParseProvider(string text) => text.ToLowerInvariant() switch
+    {
+        "auto" => ExecutionProvider.Auto,
+        "cpu" => ExecutionProvider.Cpu,
+        "cuda" => ExecutionProvider.Cuda,
+        _ => throw new NasiException($"--provider '{text}': expected auto, cpu or cuda"),
+    };
+
+    public static long[] ParseShape(string text) =>
+        text.Split(',', 'x').Select(s => long.TryParse(s.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var d) && d > 0
+            ? d : throw new NasiException($"--input-shape '{text}': expected positive integers like 3,32,32")).ToArray();
+
+    /// <param name="seed">The seed when --data-seed is absent (the network seed, so one --seed fixes a run).</param>
+    public ScoringOptions Build(ParseResult parse, ulong seed, int threadsDefault = 0, BatchNormMode? batchNorm = null, long[]? inputShape = null)
+    {
+        var batch = parse.GetValue(Batch);
+        if (batch < 1) throw new NasiException($"--batch must be at least 1 (got {batch})");
+        var probes = parse.GetValue(Probes);
+        var threads = parse.GetValue(Threads) is > 0 and var t ? t : threadsDefault;
+        var provider = ParseProvider(parse.GetValue(Provider)!);
+        var dataSeed = parse.GetResult(DataSeed) is null ? seed : parse.GetValue(DataSeed);
+        var ntk = new NtkOptions
+        {
+            Probes = probes,
+            RelativeError = parse.GetValue(RelError),
+            Provider = provider,
+            ThreadsPerWorker = threads is > 0 ? threads : 1,
+        };
+        ntk.Validate();
+        return new ScoringOptions
+        {
+            Metrics = ParseMetrics(parse.GetValue(Metric)!),
+            BatchSize = batch,
+            Seed = dataSeed,
+            Data = parse.GetValue(Data)!,
+            LabelFile = parse.GetValue(LabelFile),
+            Labels = ParseLabels(parse.GetValue(Labels)),
+            BatchNorm = batchNorm,
+            InputShape = inputShape,
+            Runtime = new RuntimeOptions { Provider = provider, IntraOpThreads = threads },
+            Ntk = ntk,
+        };
+    }
+}
