@@ -4,5 +4,13 @@ namespace NasiOnnx.Bench;
 
 public static class Program
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static void Main(string[] args)
+    {
+        if (args is ["--quick", .. var rest])
+        {
+            GradientBenchmarks.Quick(rest.Length > 0 ? int.Parse(rest[0]) : 2, rest.Length > 1 ? rest[1] : null);
+            return;
+        }
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
 }

@@ -14,6 +14,13 @@ internal sealed record ConvGeometry(long[] Input, long[] Output, long[] Kernel, 
 
     public long[] Pads => [.. PadsBegin, .. PadsEnd];
 
+    public bool IsStrideOne => Strides.All(s => s == 1);
+
+    /// <summary>Whether the input gradient of a stride-1 Conv can be a Conv with the flipped kernel: its pads,
+    /// d·(k−1) − p, must not be negative (the forward padded less than a full kernel's reach).</summary>
+    public bool FitsFlippedConv => Enumerable.Range(0, Rank).All(i =>
+        (Kernel[i] - 1) * Dilations[i] >= Math.Max(PadsBegin[i], PadsEnd[i]));
+
     /// <param name="node">The Conv or pooling node (strides, dilations, pads, auto_pad).</param>
     /// <param name="inputShape">N, C, spatial…</param>
     /// <param name="outputShape">N, M, spatial…</param>

@@ -9,8 +9,10 @@ internal static class ConvRules
 {
     /// <summary>
     /// Conv(X [N,C,…], W [M,C/g,…], B [M]) →  Y [N,M,…].
-    /// dX = ConvTranspose(dY, W) with the forward's strides, dilations, group and pads (+ output_padding).
-    /// dW = a Conv that correlates X with dY over the batch: batch and channel axes swap roles
+    /// dX = ConvTranspose(dY, W) with the forward's strides, dilations, group and pads (+ output_padding); for
+    /// stride 1 and one group, the equivalent Conv with the flipped kernel.
+    /// dW, one group: im2col by a one-hot depthwise Conv, then a batched MatMul with dY.
+    /// dW, groups: a Conv that correlates X with dY over the batch: batch and channel axes swap roles
     /// (X as [C/g, g·N, …], dY as the kernel [M, N, …]), strides and dilations swap, and group = g keeps each
     /// group's channels apart; its output [C/g, M, …] is cropped to the kernel and transposed to [M, C/g, …].
     /// dB = dY summed over batch and space.
@@ -27,17 +29,68 @@ internal static class ConvRules
         var grads = new string?[node.Input.Count];
 
         if (ctx.Needs(node, 0))
-        {
-            var (pads, outputPadding) = geometry.TransposeSettings();
-            grads[0] = ctx.Node("ConvTranspose", [g, w],
-                Attr.Ints("strides", geometry.Strides), Attr.Ints("dilations", geometry.Dilations), Attr.Ints("pads", pads),
-                Attr.Ints("output_padding", outputPadding), Attr.Int("group", group), Attr.Ints("kernel_shape", geometry.Kernel));
-        }
+            grads[0] = group == 1 && geometry.IsStrideOne && geometry.FitsFlippedConv
+                ? FlippedConv(ctx, w, g, geometry)
+                : TransposedConv(ctx, w, g, geometry, group);
         if (ctx.Needs(node, 1))
-            grads[1] = WeightGradient(ctx, x, g, xShape, wShape, yShape, geometry, group);
+            grads[1] = group == 1
+                ? WeightGradientByColumns(ctx, x, g, xShape, wShape, yShape, geometry)
+                : WeightGradient(ctx, x, g, xShape, wShape, yShape, geometry, group);
         if (ctx.Needs(node, 2))
             grads[2] = ctx.ReduceSum(g, SumAxes(yShape.Length), keepDims: false);
         return grads;
+    }
+
+    /// <summary>Any stride or group: dX = ConvTranspose(dY, W), with output_padding restoring unread rows.</summary>
+    private static string TransposedConv(GradientContext ctx, string w, string dy, ConvGeometry geometry, long group)
+    {
+        var (pads, outputPadding) = geometry.TransposeSettings();
+        return ctx.Node("ConvTranspose", [dy, w],
+            Attr.Ints("strides", geometry.Strides), Attr.Ints("dilations", geometry.Dilations), Attr.Ints("pads", pads),
+            Attr.Ints("output_padding", outputPadding), Attr.Int("group", group), Attr.Ints("kernel_shape", geometry.Kernel));
+    }
+
+    /// <summary>
+    /// Stride 1, one group: dX = Conv(dY, W') with W' = W with in/out channels swapped and the kernel flipped, and
+    /// pads d·(k−1) − p. Same numbers as the ConvTranspose, but an ordinary Conv runs on ONNX Runtime's fastest
+    /// (NCHWc) kernels, and W' depends only on initializers, so session creation folds it away.
+    /// </summary>
+    private static string FlippedConv(GradientContext ctx, string w, string dy, ConvGeometry geometry)
+    {
+        var rank = geometry.Rank;
+        var spatialAxes = Enumerable.Range(2, rank).Select(i => (long)i).ToArray();
+        var swapped = ctx.Node("Transpose", [w], Attr.Ints("perm", [1, 0, .. spatialAxes]));
+        var flipped = ctx.Node("Slice", [swapped, ctx.Ints(Enumerable.Repeat(-1L, rank).ToArray()),
+            ctx.Ints(Enumerable.Repeat(long.MinValue, rank).ToArray()), ctx.Ints(spatialAxes), ctx.Ints(Enumerable.Repeat(-1L, rank).ToArray())]);
+        var reach = geometry.Kernel.Select((k, i) => (k - 1) * geometry.Dilations[i]).ToArray();
+        long[] pads = [.. reach.Select((r, i) => r - geometry.PadsBegin[i]), .. reach.Select((r, i) => r - geometry.PadsEnd[i])];
+        return ctx.Node("Conv", [dy, flipped], Attr.Ints("dilations", geometry.Dilations), Attr.Ints("pads", pads), Attr.Ints("kernel_shape", geometry.Kernel));
+    }
+
+    /// <summary>
+    /// One group: dW = Σ_n dY[n] · cols[n]ᵀ, where cols (im2col of X: each input channel's k window values at every
+    /// output position) comes from a depthwise Conv whose kernels are one-hot, one per window offset. The product
+    /// is a batched MatMul over n, summed, then laid out as [M, C, k…]. This keeps both halves on fast kernels;
+    /// the Conv-over-transposed-tensors form needs an output-sized kernel, which ONNX Runtime runs an order of
+    /// magnitude slower than the forward convolution.
+    /// </summary>
+    private static string WeightGradientByColumns(GradientContext ctx, string x, string dy, long[] xShape, long[] wShape, long[] yShape,
+        ConvGeometry geometry)
+    {
+        var (n, c, m) = (xShape[0], xShape[1], yShape[1]);
+        var window = Tensor.Count(geometry.Kernel);
+        var positions = Tensor.Count(geometry.Output);
+        var oneHot = new float[c * window * window];
+        for (var ch = 0; ch < c; ch++)
+            for (var q = 0; q < window; q++) oneHot[(ch * window + q) * window + q] = 1;
+        var selector = ctx.Builder.FloatConstant("grad_conv_im2col", oneHot, [c * window, 1, .. geometry.Kernel]);
+        var columns = ctx.Node("Conv", [x, selector],
+            Attr.Ints("strides", geometry.Strides), Attr.Ints("dilations", geometry.Dilations), Attr.Ints("pads", geometry.Pads),
+            Attr.Int("group", c), Attr.Ints("kernel_shape", geometry.Kernel));
+        var dyByPosition = ctx.Node("Transpose", [ctx.Reshape(dy, [n, m, positions])], Attr.Ints("perm", 0, 2, 1));
+        var perSample = ctx.Node("MatMul", [ctx.Reshape(columns, [n, c * window, positions]), dyByPosition]); // [N, C·K, M]
+        var summed = ctx.ReduceSum(perSample, [0], keepDims: false);
+        return ctx.Reshape(ctx.Node("Transpose", [summed], Attr.Ints("perm", 1, 0)), wShape);
     }
 
     private static string WeightGradient(GradientContext ctx, string x, string dy, long[] xShape, long[] wShape, long[] yShape,

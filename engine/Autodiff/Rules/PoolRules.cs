@@ -28,7 +28,8 @@ internal static class PoolRules
 
     /// <summary>
     /// AveragePool: divide dy by each window's element count (a static map: it depends on pads and
-    /// count_include_pad only), then spread it over the window with a depthwise ConvTranspose of ones.
+    /// count_include_pad only), then spread it over the window with a depthwise ConvTranspose of ones (stride 1:
+    /// an AveragePool, which is the same sum).
     /// </summary>
     public static string?[] AveragePool(GradientContext ctx, NodeProto node, IReadOnlyList<string?> dy)
     {
@@ -39,23 +40,32 @@ internal static class PoolRules
         if (geometry.Dilations.Any(d => d != 1)) throw GradientContext.Unsupported(node, "dilations");
         var includePad = node.GetInt("count_include_pad", 0) != 0;
 
+        // Stride 1 spreads with a pooling op that divides by the window size again: fold that size in here.
+        var asPool = geometry.IsStrideOne && geometry.FitsFlippedConv;
+        var factor = asPool ? Tensor.Count(kernel) : 1f;
         var counts = WindowCounts(geometry, includePad);
         string scaled;
         if (counts.All(v => v == counts[0]))
-            scaled = ctx.Node("Mul", [dy[0]!, ctx.Scalar(1f / counts[0])]);
+            scaled = ctx.Node("Mul", [dy[0]!, ctx.Scalar(factor / counts[0])]);
         else
         {
             long[] mapShape = [1, 1, .. geometry.Output];
-            var inverse = ctx.Builder.FloatConstant("grad_pool_inverse_counts", counts.Select(v => 1f / v).ToArray(), mapShape);
+            var inverse = ctx.Builder.FloatConstant("grad_pool_inverse_counts", counts.Select(v => factor / v).ToArray(), mapShape);
             scaled = ctx.Node("Mul", [dy[0]!, inverse]);
         }
 
+        if (asPool)
+        {
+            // Stride 1: spreading over each window is itself a sum over windows, i.e. K · AveragePool with pads
+            // k−1−p counting pads, on ONNX Runtime's fast pooling kernel (K folded into the scale above).
+            long[] pads = [.. kernel.Select((k, i) => k - 1 - geometry.PadsBegin[i]), .. kernel.Select((k, i) => k - 1 - geometry.PadsEnd[i])];
+            return [ctx.Node("AveragePool", [scaled], Attr.Ints("kernel_shape", kernel), Attr.Ints("pads", pads), Attr.Int("count_include_pad", 1))];
+        }
         var channels = xShape[1];
-        var onesPerChannel = Tensor.Count(kernel);
-        var ones = ctx.Builder.FloatConstant("grad_pool_ones", Enumerable.Repeat(1f, (int)(channels * onesPerChannel)).ToArray(), [channels, 1, .. kernel]);
-        var (pads, outputPadding) = geometry.TransposeSettings();
+        var ones = ctx.Builder.FloatConstant("grad_pool_ones", Enumerable.Repeat(1f, (int)(channels * Tensor.Count(kernel))).ToArray(), [channels, 1, .. kernel]);
+        var (transposePads, outputPadding) = geometry.TransposeSettings();
         return [ctx.Node("ConvTranspose", [scaled, ones],
-            Attr.Ints("strides", geometry.Strides), Attr.Ints("pads", pads), Attr.Ints("output_padding", outputPadding),
+            Attr.Ints("strides", geometry.Strides), Attr.Ints("pads", transposePads), Attr.Ints("output_padding", outputPadding),
             Attr.Int("group", channels), Attr.Ints("kernel_shape", kernel))];
     }
 

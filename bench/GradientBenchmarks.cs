@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using BenchmarkDotNet.Attributes;
+using NasiOnnx.Engine.Autodiff;
+using NasiOnnx.Engine.Data;
+using NasiOnnx.Engine.Graphs;
+using NasiOnnx.Engine.Init;
+using NasiOnnx.Engine.Metrics;
+using NasiOnnx.Engine.Runtime;
+using Onnx;
+
+namespace NasiOnnx.Bench;
+
+/// <summary>
+/// Forward alone against forward + backward (the NASI score) on <see cref="ResidualCellNet"/> at batch 64, 32×32:
+/// the gradient graph should cost about 3× the forward or less.
+/// </summary>
+[MemoryDiagnoser]
+public class GradientBenchmarks
+{
+    private const int Batch = 64;
+    private Session _forward = null!;
+    private NasiScorer _scorer = null!;
+    private Batch _batch = null!;
+
+    [Params(2)]
+    public int Threads { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var model = ResidualCellNet.Build(Batch);
+        var options = new RuntimeOptions { Provider = ExecutionProvider.Cpu, IntraOpThreads = Threads };
+        _forward = SessionFactory.Create(model, options);
+        _scorer = NasiScorer.Create(model, [Batch, 3, 32, 32], options);
+        _batch = RandomBatch(Batch);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _forward.Dispose();
+        _scorer.Dispose();
+    }
+
+    [Benchmark(Baseline = true)]
+    public float Forward() => _forward.Run(new Dictionary<string, Tensor> { ["input"] = _batch.Inputs }, null, ["logits"])[0].Data[0];
+
+    [Benchmark]
+    public double ForwardBackward() => _scorer.Score(_batch).Score;
+
+    /// <summary>
+    /// `bench --quick [threads] [profile-dir]`: a stopwatch run without BenchmarkDotNet's process spawning, printing
+    /// build time, median forward and forward+backward times, and optionally ONNX Runtime profiles of both.
+    /// </summary>
+    public static void Quick(int threads, string? profileDirectory)
+    {
+        var clock = Stopwatch.StartNew();
+        var model = ResidualCellNet.Build(Batch);
+        Console.WriteLine($"network: {ParameterSet.Of(model).Count:N0} parameters, {model.Graph.Node.Count} nodes, built in {clock.ElapsedMilliseconds} ms");
+        var options = new RuntimeOptions { Provider = ExecutionProvider.Cpu, IntraOpThreads = threads };
+        clock.Restart();
+        var gradient = LossGradient.Build(model, [Batch, 3, 32, 32]);
+        Console.WriteLine($"gradient model: {gradient.Model.Graph.Node.Count} nodes, transform (with shape probe) {clock.ElapsedMilliseconds} ms");
+        var batch = RandomBatch(Batch);
+
+        using var forward = SessionFactory.Create(model, options);
+        using var scorer = NasiScorer.Create(model, [Batch, 3, 32, 32], options);
+        Console.WriteLine($"scorer build (transform + session): {scorer.BuildSeconds * 1000:F0} ms");
+        var feeds = new Dictionary<string, Tensor> { ["input"] = batch.Inputs };
+        var f = Median(() => forward.Run(feeds, null, ["logits"]));
+        NasiScore last = null!;
+        var fb = Median(() => last = scorer.Score(batch));
+        Console.WriteLine($"threads {threads}: forward {f:F1} ms, forward+backward {fb:F1} ms, ratio {fb / f:F2}; S = {last.Score:G6}, loss {last.Loss:F4}");
+
+        if (profileDirectory is null) return;
+        Directory.CreateDirectory(profileDirectory);
+        Profile(model, Path.Combine(profileDirectory, "forward"), threads, feeds, null, ["logits"]);
+        Profile(gradient.Model, Path.Combine(profileDirectory, "gradient"), threads, feeds,
+            new Dictionary<string, long[]> { ["labels"] = batch.Labels }, [gradient.Loss!, .. gradient.Gradients.Values]);
+    }
+
+    private static void Profile(ModelProto model, string prefix, int threads, Dictionary<string, Tensor> feeds,
+        Dictionary<string, long[]>? ints, List<string> outputs)
+    {
+        using var options = new Microsoft.ML.OnnxRuntime.SessionOptions { IntraOpNumThreads = threads, ProfileOutputPathPrefix = prefix };
+        options.EnableProfiling = true;
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(ModelFile.ToBytes(model), options);
+        var names = new List<string>();
+        var values = new List<Microsoft.ML.OnnxRuntime.OrtValue>();
+        foreach (var (name, t) in feeds) { names.Add(name); values.Add(Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(t.Data, t.Shape)); }
+        if (ints is not null)
+            foreach (var (name, v) in ints) { names.Add(name); values.Add(Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(v, [v.LongLength])); }
+        using var runOptions = new Microsoft.ML.OnnxRuntime.RunOptions();
+        for (var i = 0; i < 3; i++) using (session.Run(runOptions, names, values, outputs)) { }
+        Console.WriteLine($"profile: {session.EndProfiling()}");
+        foreach (var v in values) v.Dispose();
+    }
+
+    private static double Median(Action run)
+    {
+        run(); // warm-up: first-run allocations and kernel selection
+        var times = new List<double>();
+        for (var i = 0; i < 7; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            run();
+            times.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        times.Sort();
+        return times[times.Count / 2];
+    }
+
+    private static Batch RandomBatch(int size)
+    {
+        var rng = new Rng(99);
+        var inputs = Tensor.Zeros(size, 3, 32, 32);
+        rng.FillGaussian(inputs.Data);
+        return new Batch(inputs, Enumerable.Range(0, size).Select(_ => (long)rng.NextInt(10)).ToArray());
+    }
+}

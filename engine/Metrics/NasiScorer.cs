@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using NasiOnnx.Engine.Autodiff;
+using NasiOnnx.Engine.Data;
+using NasiOnnx.Engine.Graphs;
+using NasiOnnx.Engine.Runtime;
+using Onnx;
+
+namespace NasiOnnx.Engine.Metrics;
+
+/// <summary>
+/// Scores one architecture by NASI's S = ‖∇θ mean CE‖² (see docs/NASI.md). Builds the loss-gradient model and its
+/// session once, then scores any number of batches of the shape it was built for. Owns the session: dispose it.
+/// Not safe to use from two threads at once.
+/// </summary>
+public sealed class NasiScorer : IDisposable
+{
+    private readonly Session _session;
+    private readonly string _input;
+    private readonly string[] _outputs;
+
+    private NasiScorer(Session session, GradientModel model, string input, long[] inputShape, long parameters, double buildSeconds)
+    {
+        _session = session;
+        GradientModel = model;
+        _input = input;
+        InputShape = inputShape;
+        Parameters = parameters;
+        BuildSeconds = buildSeconds;
+        _outputs = [model.Loss!, .. model.Gradients.Values];
+    }
+
+    /// <summary>The loss-gradient model the scorer runs.</summary>
+    public GradientModel GradientModel { get; }
+
+    /// <summary>The batch shape the scorer is specialised to (b, C, H, W).</summary>
+    public long[] InputShape { get; }
+
+    public long Parameters { get; }
+
+    public double BuildSeconds { get; }
+
+    public string Provider => _session.Provider;
+
+    /// <param name="forward">The network: its first non-initializer input takes the images, its first output is
+    /// the logits [b, classes]. Not modified.</param>
+    /// <param name="inputShape">The shape of every batch this scorer will see.</param>
+    /// <param name="options">Provider and threads for the scoring session.</param>
+    public static NasiScorer Create(ModelProto forward, long[] inputShape, RuntimeOptions options)
+    {
+        var clock = Stopwatch.StartNew();
+        var model = LossGradient.Build(forward, inputShape);
+        var initializers = new HashSet<string>(forward.Graph.Initializer.Select(t => t.Name), StringComparer.Ordinal);
+        var input = forward.Graph.Input.First(i => !initializers.Contains(i.Name)).Name;
+        var parameters = ParameterSet.Of(forward).Count;
+        var session = SessionFactory.Create(model.Model, options);
+        return new NasiScorer(session, model, input, (long[])inputShape.Clone(), parameters, clock.Elapsed.TotalSeconds);
+    }
+
+    public NasiScore Score(Batch batch)
+    {
+        if (!batch.Inputs.Shape.SequenceEqual(InputShape))
+            throw new ArgumentException($"The scorer was built for inputs [{string.Join(",", InputShape)}], the batch has [{string.Join(",", batch.Inputs.Shape)}].", nameof(batch));
+        var clock = Stopwatch.StartNew();
+        var results = _session.Run(
+            new Dictionary<string, Tensor> { [_input] = batch.Inputs },
+            new Dictionary<string, long[]> { [GradientModel.Labels!] = batch.Labels },
+            _outputs);
+        var runSeconds = clock.Elapsed.TotalSeconds;
+
+        var gradients = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        double score = 0;
+        var k = 1;
+        foreach (var name in GradientModel.Gradients.Keys)
+        {
+            gradients[name] = results[k++];
+            score += SumOfSquares(gradients[name].Data);
+        }
+        return new NasiScore(score, Math.Sqrt(score), results[0].Data[0], Parameters, Provider, BuildSeconds, runSeconds, gradients);
+    }
+
+    /// <summary>Σ x² in double: float32 accumulation over a million terms would lose digits S needs.</summary>
+    public static double SumOfSquares(ReadOnlySpan<float> values)
+    {
+        Span<double> chunk = stackalloc double[1024];
+        double total = 0;
+        for (var start = 0; start < values.Length; start += chunk.Length)
+        {
+            var part = values.Slice(start, Math.Min(chunk.Length, values.Length - start));
+            var widened = chunk[..part.Length];
+            TensorPrimitives.ConvertChecked(part, widened);
+            total += TensorPrimitives.SumOfSquares<double>(widened);
+        }
+        return total;
+    }
+
+    public void Dispose() => _session.Dispose();
+}

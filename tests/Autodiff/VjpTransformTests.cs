@@ -1,0 +1,92 @@
+using NasiOnnx.Engine;
+using NasiOnnx.Engine.Autodiff;
+using NasiOnnx.Engine.Graphs;
+using NasiOnnx.Engine.Runtime;
+using Onnx;
+
+namespace NasiOnnx.Tests.Autodiff;
+
+/// <summary>What the transform refuses, leaves alone, and promises about names.</summary>
+public class VjpTransformTests
+{
+    private static ModelProto WithOp(string opType)
+    {
+        var g = GraphBuilder.Create("with_" + opType);
+        var x = g.Input("x", ElementType.Float, 2, 3);
+        var scaled = g.Node("Mul", [x, g.Initializer("w", [1, 2, 3], 3)]);
+        g.AddNode(opType, "block/odd", [scaled], ["odd"]);
+        g.Output(g.Node("Relu", ["odd"]), ElementType.Float, [2, 3]);
+        return g.Model;
+    }
+
+    [TestCase("Cos")]
+    [TestCase("Erf")]
+    public void AnOpWithoutARuleOnADifferentiatedPathIsRefusedByName(string opType)
+    {
+        var model = WithOp(opType);
+        var ex = Assert.Throws<GraphException>(() =>
+            Vjp.Build(model, [GradientSeed.Ones(model.Graph.Output[0].Name)], new Dictionary<string, long[]>()));
+        Assert.That(ex!.Message, Does.Contain($"{opType} node 'block/odd'"));
+    }
+
+    [Test]
+    public void AnOpWithoutARuleOffThePathIsFine()
+    {
+        // Cos reads only the data input, which is not differentiated: its output is a constant for the gradient.
+        var g = GraphBuilder.Create("off_path");
+        var x = g.Input("x", ElementType.Float, 3);
+        var y = g.Node("Mul", [g.Node("Cos", [x]), g.Initializer("w", [1, 2, 3], 3)]);
+        g.Output(y, ElementType.Float, [3]);
+        var gradient = Vjp.Build(g.Model, [GradientSeed.Ones(y)], new Dictionary<string, long[]>());
+        using var session = SessionFactory.Create(gradient.Model, GradientTestKit.Cpu);
+        var dw = session.Run(new Dictionary<string, Tensor> { ["x"] = new([0, 1, 2], [3]) }, null, [gradient.Gradients["w"]])[0];
+        Assert.That(dw.Data, Is.EqualTo(new[] { 1f, MathF.Cos(1), MathF.Cos(2) }).Within(1e-6));
+    }
+
+    [Test]
+    public void TheForwardModelIsLeftUntouchedAndGradientsAreNamedPredictably()
+    {
+        var model = SmallConvNet.Build(batch: 2);
+        var before = ModelFile.ToBytes(model);
+        var gradient = LossGradient.Build(model, [2, 3, 8, 8]);
+        Assert.That(ModelFile.ToBytes(model), Is.EqualTo(before));
+        foreach (var (tensor, output) in gradient.Gradients)
+        {
+            Assert.That(output, Is.EqualTo("grad/" + tensor));
+            Assert.That(gradient.Model.Graph.Output.Select(o => o.Name), Does.Contain(output));
+        }
+        Assert.That(gradient.Gradients.Keys, Does.Not.Contain("bn.mean").And.Not.Contain("bn.var"));
+        Assert.That(gradient.InputShapes["input"], Is.EqualTo(new long[] { 2, 3, 8, 8 }));
+    }
+
+    [Test]
+    public void ATensorWithNoPathToTheSeedGetsAnExactZeroGradient()
+    {
+        var g = GraphBuilder.Create("unused");
+        var x = g.Input("x", ElementType.Float, 2);
+        var used = g.Node("Mul", [x, g.Initializer("w", [2, 3], 2)]);
+        var other = g.Node("Mul", [x, g.Initializer("v", [5, 7], 2)]);
+        g.Output(used, ElementType.Float, [2]);
+        g.Output(other, ElementType.Float, [2]);
+        var gradient = Vjp.Build(g.Model, [GradientSeed.Ones(used)], new Dictionary<string, long[]>());
+        using var session = SessionFactory.Create(gradient.Model, GradientTestKit.Cpu);
+        var outs = session.Run(new Dictionary<string, Tensor> { ["x"] = new([1, -1], [2]) }, null, [gradient.Gradients["w"], gradient.Gradients["v"]]);
+        Assert.That(outs[0].Data, Is.EqualTo(new[] { 1f, -1f }));
+        Assert.That(outs[1].Data, Is.EqualTo(new[] { 0f, 0f }));
+    }
+
+    [Test]
+    public void FanOutGradientsAreSummed()
+    {
+        // y = w·x + w·w (w used three times): dy/dw = x + 2w.
+        var g = GraphBuilder.Create("fan_out");
+        var x = g.Input("x", ElementType.Float, 2);
+        var w = g.Initializer("w", [2, 3], 2);
+        var y = g.Node("Add", [g.Node("Mul", [w, x]), g.Node("Mul", [w, w])]);
+        g.Output(y, ElementType.Float, [2]);
+        var gradient = Vjp.Build(g.Model, [GradientSeed.Ones(y)], new Dictionary<string, long[]>());
+        using var session = SessionFactory.Create(gradient.Model, GradientTestKit.Cpu);
+        var dw = session.Run(new Dictionary<string, Tensor> { ["x"] = new([10, 20], [2]) }, null, [gradient.Gradients["w"]])[0];
+        Assert.That(dw.Data, Is.EqualTo(new[] { 14f, 26f }));
+    }
+}
