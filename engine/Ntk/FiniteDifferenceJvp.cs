@@ -55,7 +55,7 @@ public sealed class FiniteDifferenceJvp : IJacobianProduct, IDisposable
         var values = new List<OrtValue>();
         try
         {
-            values.Add(OrtValue.CreateTensorValueFromMemory(inputs.Data, inputs.Shape));
+            values.Add(OrtValue.CreateTensorValueFromMemory(inputs.Data.ToArray(), inputs.Shape.ToArray()));
             _buffers = new float[_slots.Count][];
             for (var i = 0; i < _slots.Count; i++)
             {
