@@ -1,3 +1,4 @@
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using Microsoft.ML.OnnxRuntime;
 using NasiOnnx.Engine.Graphs;
 using NasiOnnx.Engine.Runtime;
@@ -54,7 +55,7 @@ public sealed class FiniteDifferenceJvp : IJacobianProduct, IDisposable
         var values = new List<OrtValue>();
         try
         {
-            values.Add(OrtValue.CreateTensorValueFromMemory(inputs.Data, inputs.Shape));
+            values.Add(OrtValue.CreateTensorValueFromMemory(inputs.Data.ToArray(), inputs.Shape.ToArray()));
             _buffers = new float[_slots.Count][];
             for (var i = 0; i < _slots.Count; i++)
             {
@@ -105,26 +106,27 @@ public sealed class FiniteDifferenceJvp : IJacobianProduct, IDisposable
             throw new NasiException($"Direction of length {direction.Length}: the model has {Parameters} parameters.");
         if (result.Length != BatchSize * Outputs)
             throw new NasiException($"Result of length {result.Length}: J v has {BatchSize * Outputs} entries.");
-        var norm = Math.Sqrt(SumOfSquares(direction));
+        var norm = TensorPrimitives.Norm(direction);
         if (norm == 0)
         {
             result.Clear();
             return;
         }
-        var h = Step / norm;
+        // The step actually applied is float32; the differences divide by that same h.
+        var h = (float)(Step / norm);
         try
         {
             Perturb(direction, h);
             if (Scheme == DifferenceScheme.Forward)
             {
                 using var plus = _session.Run(_inputNames, _inputs, _outputNames);
-                Difference(plus[0].GetTensorDataAsSpan<float>(), _base, 1 / h, result);
+                Difference(plus[0].GetTensorDataAsSpan<float>(), _base, 1.0 / h, result);
                 return;
             }
             RunInto(_plus);
             Perturb(direction, -h);
             using var outputs = _session.Run(_inputNames, _inputs, _outputNames);
-            Difference(_plus, outputs[0].GetTensorDataAsSpan<float>(), 1 / (2 * h), result);
+            Difference(_plus, outputs[0].GetTensorDataAsSpan<float>(), 1 / (2.0 * h), result);
         }
         finally
         {
@@ -133,15 +135,13 @@ public sealed class FiniteDifferenceJvp : IJacobianProduct, IDisposable
         }
     }
 
-    private void Perturb(ReadOnlySpan<float> direction, double h)
+    /// <summary>Buffers ← θ + h v (SIMD; for ±1 probes h v is exact, so θ + h v is rounded once).</summary>
+    private void Perturb(ReadOnlySpan<float> direction, float h)
     {
         for (var i = 0; i < _slots.Count; i++)
         {
             var s = _slots[i];
-            var buffer = _buffers[i];
-            var theta = _theta.AsSpan(s.Offset, s.Length);
-            var v = direction.Slice(s.Offset, s.Length);
-            for (var j = 0; j < buffer.Length; j++) buffer[j] = (float)(theta[j] + h * v[j]);
+            TensorPrimitives.MultiplyAdd(direction.Slice(s.Offset, s.Length), h, _theta.AsSpan(s.Offset, s.Length), _buffers[i]);
         }
     }
 
@@ -154,13 +154,6 @@ public sealed class FiniteDifferenceJvp : IJacobianProduct, IDisposable
     {
         using var outputs = _session.Run(_inputNames, _inputs, _outputNames);
         outputs[0].GetTensorDataAsSpan<float>().CopyTo(target);
-    }
-
-    private static double SumOfSquares(ReadOnlySpan<float> v)
-    {
-        double sum = 0;
-        foreach (var x in v) sum += (double)x * x;
-        return sum;
     }
 
     public void Dispose()

@@ -134,9 +134,8 @@ public sealed class NtkEstimator : IDisposable
         var done = 0;
         double mean = 0, m2 = 0;
         var converged = !adaptive;
-        while (!converged || done < target)
+        while (done < target)
         {
-            if (done >= target) break;
             cancellationToken.ThrowIfCancellationRequested();
             var round = Math.Min(_workers.Length, target - done);
             RunRound(done, round, cancellationToken);
