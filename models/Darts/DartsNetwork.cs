@@ -94,16 +94,14 @@ public static class DartsNetwork
             var output = Cell(layers, $"cell{i}", t, cell, c, reduction);
             var size = reduction ? Half(t.Size1) : t.Size1;
             t = new Trunk(t.S1, t.C1, t.Size1, output, cell.Concat.Count * c, size, reduction);
-            if (o.Auxiliary && i == AuxiliaryCell(o.Layers))
-            {
-                auxiliary(layers, t.S1, t.C1, t.Size1, o.Classes);
-                g.Output(AuxiliaryOutputName, ElementType.Float, [batch, o.Classes]);
-            }
+            if (o.Auxiliary && i == AuxiliaryCell(o.Layers)) auxiliary(layers, t.S1, t.C1, t.Size1, o.Classes);
         }
         var x = layers.GlobalAveragePool("head/pool", t.S1);
         x = layers.Flatten("head/flatten", x);
         layers.Linear("head/fc", x, t.C1, o.Classes, OutputName);
+        // logits first: whoever takes a model's first output gets the main head
         g.Output(OutputName, ElementType.Float, [batch, o.Classes]);
+        if (o.Auxiliary) g.Output(AuxiliaryOutputName, ElementType.Float, [batch, o.Classes]);
         return g.Model;
     }
 

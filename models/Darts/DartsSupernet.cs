@@ -62,8 +62,8 @@ public static class DartsSupernet
         var layers = new LayerBuilder(g, new WeightSampler(o.Seed, o.Init), o.BatchNorm);
         var batch = o.Batch ?? GraphBuilder.SymbolicBatch;
         var x = g.Input(InputName, ElementType.Float, batch, o.InputChannels, o.InputSize, o.InputSize);
-        var normal = new MixingWeights(g, layers, NormalWeightsName, "arch/normal");
-        var reduce = new MixingWeights(g, layers, ReduceWeightsName, "arch/reduce");
+        var normal = new MixingWeights(layers, NormalWeightsName, "arch/normal", EdgeCount, DartsOpNames.All);
+        var reduce = new MixingWeights(layers, ReduceWeightsName, "arch/reduce", EdgeCount, DartsOpNames.All);
 
         long stem = 3L * o.C, c = o.C;
         x = layers.Conv("stem/conv", x, o.InputChannels, stem, kernel: 3, pad: 1);
@@ -116,45 +116,9 @@ public static class DartsSupernet
             var opScope = $"{scope}/{op.Name()}";
             var y = DartsOps.Build(layers, opScope, op, x, c, stride, size, affine);
             if (op is DartsOp.MaxPool3x3 or DartsOp.AvgPool3x3) y = layers.BatchNormalization(opScope + "/bn", y, c, affine: false);
-            terms.Add(layers.Op(opScope + "/mix", "Mul", [y, weights[edge, op]]));
+            terms.Add(weights.Mix(opScope, y, edge, (int)op));
         }
         return layers.Sum(scope + "/sum", terms);
-    }
-
-    /// <summary>
-    /// One architecture-weight graph input [14, 8] and its scalars A[e, op] as [1, 1] slices, each made once and shared
-    /// by every cell of the type (Slice rather than Gather: it has a gradient rule, so ∂/∂A flows back to the input).
-    /// </summary>
-    private sealed class MixingWeights
-    {
-        private readonly string[,] _scalars = new string[EdgeCount, DartsOpNames.Count];
-        private readonly GraphBuilder _graph;
-        private readonly LayerBuilder _layers;
-        private readonly string _input;
-        private readonly string _scope;
-
-        /// <summary>Declares the input even if no cell of the type is built (Layers &lt; 3), so every supernet takes both.</summary>
-        public MixingWeights(GraphBuilder graph, LayerBuilder layers, string inputName, string scope)
-        {
-            (_graph, _layers, _input, _scope) = (graph, layers, inputName, scope);
-            graph.Input(inputName, ElementType.Float, EdgeCount, OpCount);
-        }
-
-        public string this[int edge, DartsOp op]
-        {
-            get
-            {
-                var o = (int)op;
-                var name = $"{_scope}/e{edge}_{op.Name()}";
-                return _scalars[edge, o] ??= _layers.Op(name, "Slice",
-                [
-                    _input,
-                    _graph.Int64Constant(name + "/starts", edge, o),
-                    _graph.Int64Constant(name + "/ends", edge + 1, o + 1),
-                    _graph.Int64Constant(name + "/axes", 0, 1),
-                ]);
-            }
-        }
     }
 
     private static void Validate(DartsSupernetOptions o)
