@@ -17,6 +17,7 @@ public static class Program
         {
             ExportCommand.Create(io),
             InfoCommand.Create(io),
+            EvaluateCommand.Create(io),
         };
         var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
         try

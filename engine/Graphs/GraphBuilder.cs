@@ -84,6 +84,30 @@ public sealed class GraphBuilder
     {
         CheckCount(name, data.Length, dims);
         Claim(name);
+        return AddFloatInitializer(name, data, dims);
+    }
+
+    public string Int64Initializer(string name, long[] data, params long[] dims)
+    {
+        CheckCount(name, data.Length, dims);
+        Claim(name);
+        return AddInt64Initializer(name, data, dims);
+    }
+
+    /// <summary>A 1-D int64 constant (axes, shapes, pads), named uniquely from <paramref name="prefix"/>.</summary>
+    public string Int64Constant(string prefix, params long[] values) =>
+        AddInt64Initializer(UniqueName(prefix), values, [values.Length]);
+
+    /// <summary>A float constant of any shape, named uniquely from <paramref name="prefix"/>.</summary>
+    public string FloatConstant(string prefix, float[] values, params long[] dims)
+    {
+        CheckCount(prefix, values.Length, dims);
+        return AddFloatInitializer(UniqueName(prefix), values, dims);
+    }
+
+    // The name is already reserved (by Claim or UniqueName) and the count checked: claiming again would throw.
+    private string AddFloatInitializer(string name, float[] data, long[] dims)
+    {
         var t = new TensorProto { Name = name, DataType = (int)ElementType.Float };
         t.Dims.AddRange(dims);
         t.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan()));
@@ -91,24 +115,14 @@ public sealed class GraphBuilder
         return name;
     }
 
-    public string Int64Initializer(string name, long[] data, params long[] dims)
+    private string AddInt64Initializer(string name, long[] data, long[] dims)
     {
-        CheckCount(name, data.Length, dims);
-        Claim(name);
         var t = new TensorProto { Name = name, DataType = (int)ElementType.Int64 };
         t.Dims.AddRange(dims);
         t.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan()));
         Graph.Initializer.Add(t);
         return name;
     }
-
-    /// <summary>A 1-D int64 constant (axes, shapes, pads), named uniquely from <paramref name="prefix"/>.</summary>
-    public string Int64Constant(string prefix, params long[] values) =>
-        Int64Initializer(UniqueName(prefix), values, values.Length);
-
-    /// <summary>A float constant of any shape, named uniquely from <paramref name="prefix"/>.</summary>
-    public string FloatConstant(string prefix, float[] values, params long[] dims) =>
-        Initializer(UniqueName(prefix), values, dims);
 
     /// <summary>Adds a node with one output and returns that output's name.</summary>
     public string Node(string opType, IReadOnlyList<string> inputs, params AttributeProto[] attributes) =>

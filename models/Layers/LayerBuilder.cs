@@ -12,10 +12,19 @@ namespace NasiOnnx.Models.Layers;
 /// </summary>
 public sealed class LayerBuilder(GraphBuilder graph, WeightSampler sampler, BatchNormMode batchNorm)
 {
-    /// <summary>PyTorch's BatchNorm2d defaults: eps 1e-5, momentum 0.1 on the new statistic (ONNX's momentum
-    /// weights the old running value, hence 1 − 0.1).</summary>
+    /// <summary>PyTorch's BatchNorm2d eps.</summary>
     public const float BatchNormEpsilon = 1e-5f;
+
+    /// <summary>PyTorch's momentum 0.1 on the new statistic, in ONNX's convention (weight of the old running value).</summary>
     public const float BatchNormMomentum = 0.9f;
+
+    /// <summary>
+    /// The momentum training-mode nodes declare instead. By the ONNX spec momentum only moves the running statistics,
+    /// which nothing here reads; but ONNX Runtime 1.31's CPU kernel, once any graph optimization is on, lets it leak
+    /// into Y (microsoft/onnxruntime#29790; measured: momentum 0.9 gives per-channel output mean ≈ 0.1, variance ≈ 0.85
+    /// instead of 0 and 1). With momentum 1 Y is the batch-statistics normalization at every optimization level.
+    /// </summary>
+    public const float TrainingBatchNormMomentum = 1f;
 
     private string? _zero;
     private readonly HashSet<string> _constants = new(StringComparer.Ordinal);
@@ -51,35 +60,33 @@ public sealed class LayerBuilder(GraphBuilder graph, WeightSampler sampler, Batc
     /// BatchNorm2d with affine scale 1 and bias 0 (<c>scope/scale</c>, <c>scope/bias</c>) and running statistics
     /// mean 0, variance 1 (<c>scope/mean</c>, <c>scope/var</c>, never parameters). Training mode normalizes with the
     /// batch's statistics; ONNX Runtime then needs the node to declare its two running-statistics outputs too,
-    /// which nothing reads. <paramref name="affine"/> false is PyTorch's <c>affine=False</c>: ONNX still needs a
-    /// scale and bias, so they come from shared <c>Constant</c> nodes (<c>const/bn_ones_C</c>, <c>const/bn_zeros_C</c>),
-    /// which are not initializers and so never parameters (<see cref="ParameterSet"/> counts initializers only).
+    /// which nothing reads (see <see cref="TrainingBatchNormMomentum"/> for its momentum). <paramref name="affine"/>
+    /// false is PyTorch's <c>affine=False</c>: ONNX still needs a scale and bias, so they come as ones and zeros from
+    /// shared <c>ConstantOfShape</c> nodes (<c>const/bn_ones_C</c>, <c>const/bn_zeros_C</c>), never initializers, so
+    /// never parameters (<see cref="ParameterSet"/> counts initializers; not Constant nodes either, which
+    /// <see cref="ModelNormalizer.ConstantsToInitializers"/> would turn into parameters).
     /// </summary>
     public string BatchNormalization(string scope, string x, long channels, bool affine = true)
     {
         var n = (int)channels;
         var scale = affine
             ? Graph.Initializer(scope + "/scale", WeightSampler.Constant(n, 1f), channels)
-            : SharedConstant($"const/bn_ones_{channels}", 1f, channels);
+            : Filled($"const/bn_ones_{channels}", 1f, channels);
         var bias = affine
             ? Graph.Initializer(scope + "/bias", WeightSampler.Constant(n, 0f), channels)
-            : SharedConstant($"const/bn_zeros_{channels}", 0f, channels);
+            : Filled($"const/bn_zeros_{channels}", 0f, channels);
         var mean = Graph.Initializer(scope + "/mean", WeightSampler.Constant(n, 0f), channels);
         var variance = Graph.Initializer(scope + "/var", WeightSampler.Constant(n, 1f), channels);
         var name = Graph.UniqueName(scope);
-        var attributes = new List<Onnx.AttributeProto>
-        {
-            Attr.Float("epsilon", BatchNormEpsilon),
-            Attr.Float("momentum", BatchNormMomentum),
-        };
         if (BatchNorm == BatchNormMode.Inference)
         {
-            Graph.AddNode("BatchNormalization", name, [x, scale, bias, mean, variance], [name], [.. attributes]);
+            Graph.AddNode("BatchNormalization", name, [x, scale, bias, mean, variance], [name],
+                Attr.Float("epsilon", BatchNormEpsilon), Attr.Float("momentum", BatchNormMomentum));
             return name;
         }
-        attributes.Add(Attr.Int("training_mode", 1));
         string[] outputs = [name, Graph.UniqueName(name + "/running_mean"), Graph.UniqueName(name + "/running_var")];
-        Graph.AddNode("BatchNormalization", name, [x, scale, bias, mean, variance], outputs, [.. attributes]);
+        Graph.AddNode("BatchNormalization", name, [x, scale, bias, mean, variance], outputs,
+            Attr.Float("epsilon", BatchNormEpsilon), Attr.Float("momentum", TrainingBatchNormMomentum), Attr.Int("training_mode", 1));
         return name;
     }
 
@@ -175,20 +182,23 @@ public sealed class LayerBuilder(GraphBuilder graph, WeightSampler sampler, Batc
     /// <summary>Flatten to [batch, rest].</summary>
     public string Flatten(string name, string x) => Op(name, "Flatten", [x], Attr.Int("axis", 1));
 
-    /// <summary>A float vector of <paramref name="length"/> copies of <paramref name="value"/> from a <c>Constant</c> node, made once per name.</summary>
-    private string SharedConstant(string name, float value, long length)
+    /// <summary>
+    /// A float vector of <paramref name="length"/> copies of <paramref name="value"/>, made once per name by
+    /// <c>ConstantOfShape</c> from an int64 shape, so it is neither an initializer nor a Constant node.
+    /// </summary>
+    private string Filled(string name, float value, long length)
     {
-        if (_constants.Contains(name)) return name;
-        var tensor = new Onnx.TensorProto { Name = name, DataType = (int)ElementType.Float };
-        tensor.Dims.Add(length);
-        tensor.FloatData.AddRange(WeightSampler.Constant((int)length, value));
+        if (!_constants.Add(name)) return name;
+        var shape = SharedInt64($"const/shape_{length}", length);
+        var fill = new Onnx.TensorProto { DataType = (int)ElementType.Float };
+        fill.Dims.Add(1);
+        fill.FloatData.Add(value);
         Graph.Claim(name);
-        Graph.AddNode("Constant", name, [], [name], Attr.Tensor("value", tensor));
-        _constants.Add(name);
+        Graph.AddNode("ConstantOfShape", name, [shape], [name], Attr.Tensor("value", fill));
         return name;
     }
 
-    /// <summary>An int64 vector initializer (slice bounds, axes), made once per name.</summary>
+    /// <summary>An int64 vector initializer (shapes, slice bounds, axes), made once per name.</summary>
     private string SharedInt64(string name, params long[] values)
     {
         if (_constants.Add(name)) Graph.Int64Initializer(name, values, values.Length);

@@ -36,10 +36,11 @@ public class DartsSupernetTests
         var names = ParameterSet.Of(model).Names.ToList();
         Assert.That(names, Does.Contain("stem/bn/scale"), "the stem BN is affine, as in DARTS");
         Assert.That(names.Where(n => n.StartsWith("cell", StringComparison.Ordinal)), Has.None.EndsWith("/scale").And.None.EndsWith("/bias"));
-        // Their fixed scale and bias are Constant nodes, not initializers.
+        // Their fixed scale and bias come from ConstantOfShape nodes: not initializers, and not Constant nodes, which
+        // ModelNormalizer.ConstantsToInitializers would make parameters.
         var pool = model.Graph.Node.Single(n => n.Name == "cell0/edge_2_0/max_pool_3x3/bn");
         Assert.That(pool.Input[1], Is.EqualTo("const/bn_ones_4"));
-        Assert.That(model.Graph.Node.Single(n => n.Output[0] == "const/bn_ones_4").OpType, Is.EqualTo("Constant"));
+        Assert.That(model.Graph.Node.Single(n => n.Output[0] == "const/bn_ones_4").OpType, Is.EqualTo("ConstantOfShape"));
 
         var affine = ParameterSet.Of(DartsSupernet.Build(Tiny with { AffineCells = true })).Names.ToList();
         Assert.That(affine, Does.Contain("cell0/edge_2_0/sep_conv_3x3/bn1/scale"));

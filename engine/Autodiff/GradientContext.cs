@@ -1,0 +1,113 @@
+using NasiOnnx.Engine.Graphs;
+using Onnx;
+
+namespace NasiOnnx.Engine.Autodiff;
+
+/// <summary>
+/// What a <see cref="GradientRule"/> sees besides its node: the static shapes and types of forward values, which
+/// inputs need a gradient, constant values, and a builder for the nodes it emits. Shared helpers
+/// (un-broadcasting, reductions, constants) live here so that rules stay a few lines each.
+/// </summary>
+public sealed class GradientContext
+{
+    private readonly HashSet<string> _needed;
+    private readonly Dictionary<string, TensorProto> _initializers;
+    private readonly Dictionary<string, TensorProto> _constantNodes;
+    private readonly Dictionary<string, string> _int64Constants = new(StringComparer.Ordinal);
+
+    internal GradientContext(GraphBuilder builder, StaticShapes shapes, HashSet<string> needed)
+    {
+        Builder = builder;
+        Shapes = shapes;
+        _needed = needed;
+        _initializers = builder.Graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        _constantNodes = new Dictionary<string, TensorProto>(StringComparer.Ordinal);
+        foreach (var n in builder.Graph.Node)
+            if (n.OpType == "Constant" && n.Find("value") is { T: { } t })
+                _constantNodes[n.Output[0]] = t;
+    }
+
+    public GraphBuilder Builder { get; }
+
+    public StaticShapes Shapes { get; }
+
+    public long Opset => Builder.Opset;
+
+    public long[] Shape(string value) => Shapes.Shape(value);
+
+    /// <summary>True when <paramref name="value"/> lies on a path from a differentiated tensor: only then is its
+    /// gradient worth emitting (e.g. a first Conv needs no input gradient).</summary>
+    public bool Needs(string value) => value.Length > 0 && _needed.Contains(value);
+
+    /// <summary>Whether the node's input <paramref name="index"/> exists and needs a gradient.</summary>
+    public bool Needs(NodeProto node, int index) => index < node.Input.Count && Needs(node.Input[index]);
+
+    public string Node(string opType, IReadOnlyList<string> inputs, params AttributeProto[] attributes) =>
+        Builder.Node(opType, inputs, attributes);
+
+    /// <summary>A 1-D int64 constant, shared between rules that ask for the same values.</summary>
+    public string Ints(params long[] values)
+    {
+        var key = string.Join(",", values);
+        if (!_int64Constants.TryGetValue(key, out var name))
+            _int64Constants[key] = name = Builder.Int64Constant("grad_const", values);
+        return name;
+    }
+
+    /// <summary>A float scalar constant (shape []), which broadcasts against anything.</summary>
+    public string Scalar(float value) => Builder.FloatConstant("grad_scalar", [value]);
+
+    public string Zeros(long[] shape) => Node("ConstantOfShape", [Ints(shape)]);
+
+    public string Reshape(string value, long[] shape) => Node("Reshape", [value, Ints(shape)]);
+
+    public string ReduceSum(string value, long[] axes, bool keepDims) =>
+        Node("ReduceSum", [value, Ints(axes)], Attr.Int("keepdims", keepDims ? 1 : 0));
+
+    /// <summary>ReduceMean, whose axes moved from an attribute to an input in opset 18.</summary>
+    public string ReduceMean(string value, long[] axes, bool keepDims) =>
+        Opset >= 18
+            ? Node("ReduceMean", [value, Ints(axes)], Attr.Int("keepdims", keepDims ? 1 : 0))
+            : Node("ReduceMean", [value], Attr.Ints("axes", axes), Attr.Int("keepdims", keepDims ? 1 : 0));
+
+    /// <summary>
+    /// The one un-broadcasting helper: sums <paramref name="gradient"/> (of shape <paramref name="gradientShape"/>)
+    /// over the axes that numpy-style broadcasting added or stretched to reach it from
+    /// <paramref name="targetShape"/>, then reshapes to the target. A no-op when the shapes agree.
+    /// </summary>
+    public string Unbroadcast(string gradient, long[] gradientShape, long[] targetShape)
+    {
+        if (gradientShape.SequenceEqual(targetShape)) return gradient;
+        var lead = gradientShape.Length - targetShape.Length;
+        if (lead < 0)
+            throw new GraphException($"Cannot un-broadcast a gradient of shape [{string.Join(",", gradientShape)}] to the larger rank of [{string.Join(",", targetShape)}].");
+        var axes = new List<long>();
+        for (var i = 0; i < gradientShape.Length; i++)
+            if (i < lead || (targetShape[i - lead] == 1 && gradientShape[i] != 1)) axes.Add(i);
+        var reduced = axes.Count > 0 ? ReduceSum(gradient, axes.ToArray(), keepDims: true) : gradient;
+        var reducedShape = gradientShape.Select((d, i) => axes.Contains(i) ? 1 : d).ToArray();
+        return reducedShape.SequenceEqual(targetShape) ? reduced : Reshape(reduced, targetShape);
+    }
+
+    /// <summary>The values of an int64/int32 constant (initializer or Constant node), or null when not constant.</summary>
+    public long[]? ConstantInts(string value)
+    {
+        if (value.Length == 0) return null;
+        if (_initializers.TryGetValue(value, out var t) || _constantNodes.TryGetValue(value, out t))
+            return TensorData.ReadInt64s(t);
+        return null;
+    }
+
+    /// <summary>The float value of a scalar constant input, or null when absent or not constant.</summary>
+    public float? ConstantFloat(string value)
+    {
+        if (value.Length == 0) return null;
+        if (_initializers.TryGetValue(value, out var t) || _constantNodes.TryGetValue(value, out t))
+            return TensorData.ReadFloats(t) is [var f] ? f : null;
+        return null;
+    }
+
+    /// <summary>An error naming the node and op, for attribute values a rule does not handle.</summary>
+    public static GraphException Unsupported(NodeProto node, string why) =>
+        new($"Cannot differentiate {node.Describe()}: {why}.");
+}

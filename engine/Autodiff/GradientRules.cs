@@ -1,0 +1,62 @@
+using NasiOnnx.Engine.Autodiff.Rules;
+
+namespace NasiOnnx.Engine.Autodiff;
+
+/// <summary>
+/// Every gradient rule, by ONNX op type (ai.onnx domain, opset 13–17 semantics). This is the whole of the
+/// differentiation knowledge: an op missing here is refused when it lies on a differentiated path, never treated as
+/// a constant. Inputs a rule leaves without gradient are noted beside it.
+/// </summary>
+public static class GradientRules
+{
+    private static readonly Dictionary<string, GradientRule> Rules = new(StringComparer.Ordinal)
+    {
+        // Activations (elementwise, from the forward output where possible)
+        ["Relu"] = ActivationRules.Relu,
+        ["LeakyRelu"] = ActivationRules.LeakyRelu,
+        ["Sigmoid"] = ActivationRules.Sigmoid,
+        ["Tanh"] = ActivationRules.Tanh,
+        ["Clip"] = ActivationRules.Clip,                  // min, max: none
+        ["Identity"] = ActivationRules.PassThrough,
+        ["Dropout"] = ActivationRules.PassThrough,        // inference semantics; ratio, training_mode: none
+        ["Sign"] = ActivationRules.ZeroDerivative,        // piecewise constant
+
+        // Broadcasting arithmetic
+        ["Add"] = ArithmeticRules.Add,
+        ["Sub"] = ArithmeticRules.Sub,
+        ["Mul"] = ArithmeticRules.Mul,
+        ["Div"] = ArithmeticRules.Div,
+        ["Sum"] = ArithmeticRules.Sum,
+
+        // Linear algebra
+        ["Gemm"] = LinearRules.Gemm,
+        ["MatMul"] = LinearRules.MatMul,
+
+        // Convolution and pooling
+        ["Conv"] = ConvRules.Conv,
+        ["MaxPool"] = PoolRules.MaxPool,
+        ["AveragePool"] = PoolRules.AveragePool,
+        ["GlobalAveragePool"] = PoolRules.GlobalAveragePool,
+
+        // Normalisation
+        ["BatchNormalization"] = NormalizationRules.BatchNormalization, // input_mean, input_var: none
+
+        // Data movement
+        ["Flatten"] = ShapeRules.Reshape,
+        ["Reshape"] = ShapeRules.Reshape,                 // shape: none
+        ["Transpose"] = ShapeRules.Transpose,
+        ["Concat"] = ShapeRules.Concat,
+        ["Slice"] = ShapeRules.Slice,                     // starts, ends, axes, steps: none
+        ["Pad"] = ShapeRules.Pad,                         // pads, constant_value: none
+
+        // Softmax family and the loss head
+        ["Softmax"] = SoftmaxRules.Softmax,
+        ["LogSoftmax"] = SoftmaxRules.LogSoftmax,
+        ["SoftmaxCrossEntropyLoss"] = SoftmaxRules.SoftmaxCrossEntropyLoss, // labels, weights: none
+    };
+
+    /// <summary>The op types that have a rule.</summary>
+    public static IReadOnlyCollection<string> OpTypes => Rules.Keys;
+
+    public static bool TryGet(string opType, out GradientRule rule) => Rules.TryGetValue(opType, out rule!);
+}

@@ -1,0 +1,58 @@
+using NasiOnnx.Engine.Graphs;
+using Onnx;
+
+namespace NasiOnnx.Engine.Autodiff;
+
+/// <summary>
+/// The gradient of the batch-mean softmax cross-entropy of a classifier: appends a loss head
+/// (int64 input "labels" [b], SoftmaxCrossEntropyLoss with reduction "mean", output "loss") to a forward model and
+/// differentiates it.
+/// </summary>
+public static class LossGradient
+{
+    public const string LabelsInput = "labels";
+    public const string LossOutput = "loss";
+
+    /// <summary>
+    /// A model with inputs (the forward's, plus "labels" int64 [b]) and outputs: the forward's (logits included),
+    /// "loss" (scalar), and "grad/θ" for every parameter θ, then for every name in <paramref name="wrtInputs"/>.
+    /// </summary>
+    /// <param name="forward">The classifier; it is not modified.</param>
+    /// <param name="inputShape">The shape of the data input (b, C, H, W): the model is specialised to it.</param>
+    /// <param name="logitsName">The [b, classes] logits value; default the first graph output.</param>
+    /// <param name="wrtInputs">Further tensors to differentiate with respect to (e.g. architecture weights given
+    /// as graph inputs, whose shapes must be static in the model or listed in <paramref name="otherInputShapes"/>).</param>
+    /// <param name="inputName">The data input; default the first graph input that is not an initializer.</param>
+    /// <param name="otherInputShapes">Shapes for further graph inputs with symbolic dimensions.</param>
+    public static GradientModel Build(ModelProto forward, long[] inputShape, string? logitsName = null,
+        IReadOnlyList<string>? wrtInputs = null, string? inputName = null, IReadOnlyDictionary<string, long[]>? otherInputShapes = null)
+    {
+        var model = forward.Clone();
+        var graph = model.Graph;
+        var initializers = new HashSet<string>(graph.Initializer.Select(t => t.Name), StringComparer.Ordinal);
+        var input = inputName ?? graph.Input.FirstOrDefault(i => !initializers.Contains(i.Name))?.Name
+                    ?? throw new GraphException($"Graph '{graph.Name}' has no data input.");
+        var logits = logitsName ?? graph.Output.FirstOrDefault()?.Name
+                     ?? throw new GraphException($"Graph '{graph.Name}' has no output to use as logits.");
+        if (graph.Input.Any(i => i.Name == LabelsInput) || graph.Output.Any(o => o.Name == LossOutput))
+            throw new GraphException($"Graph '{graph.Name}' already has a '{LabelsInput}' input or '{LossOutput}' output.");
+
+        var builder = GraphBuilder.Extend(model);
+        var batch = inputShape[0];
+        var labels = builder.Input(LabelsInput, ElementType.Int64, batch);
+        builder.Claim(LossOutput);
+        builder.AddNode("SoftmaxCrossEntropyLoss", builder.UniqueName("loss_head"), [logits, labels],
+            [LossOutput, builder.UniqueName("loss_log_prob")], Attr.String("reduction", "mean"));
+        builder.Output(LossOutput, ElementType.Float, []);
+
+        var shapes = new Dictionary<string, long[]>(otherInputShapes ?? new Dictionary<string, long[]>(), StringComparer.Ordinal)
+        {
+            [input] = inputShape,
+            [LabelsInput] = [batch],
+        };
+        var wrt = ParameterSet.Of(forward).Names.Concat(wrtInputs ?? []).ToList();
+        var probed = StaticShapes.Probe(model, shapes);
+        var result = Vjp.Build(model, [GradientSeed.Ones(LossOutput)], probed, wrt);
+        return result with { Loss = LossOutput, Logits = logits, Labels = LabelsInput };
+    }
+}

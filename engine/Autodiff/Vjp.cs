@@ -1,0 +1,146 @@
+using NasiOnnx.Engine.Graphs;
+using Onnx;
+
+namespace NasiOnnx.Engine.Autodiff;
+
+/// <summary>
+/// Reverse-mode differentiation as an ONNX → ONNX transform. The forward graph is cloned and extended: the backward
+/// nodes read forward values directly (nothing is recomputed except what a rule says), so one run gives the forward
+/// outputs and the gradients together.
+/// </summary>
+public static class Vjp
+{
+    /// <summary>
+    /// Builds a model whose extra outputs are the vector-Jacobian products of the seeded outputs with respect to
+    /// <paramref name="wrt"/> (default: every tensor of <see cref="ParameterSet.Of"/>; graph inputs such as
+    /// architecture weights may be listed too). Shapes are found by running the model once on zeros with
+    /// <paramref name="inputShapes"/> (graph inputs not listed use their declared static shape); the result is
+    /// specialised to those shapes.
+    /// </summary>
+    /// <exception cref="GraphException">A node on a differentiated path has no rule (message names op and node),
+    /// or a seed or wrt name is not a float value of the model.</exception>
+    public static GradientModel Build(ModelProto model, IReadOnlyList<GradientSeed> seeds,
+        IReadOnlyDictionary<string, long[]> inputShapes, IReadOnlyList<string>? wrt = null)
+    {
+        var clone = model.Clone();
+        var shapes = StaticShapes.Probe(clone, inputShapes);
+        return Build(clone, seeds, shapes, wrt ?? ParameterSet.Of(model).Names.ToList());
+    }
+
+    /// <summary>Extends <paramref name="model"/> in place, given its probed <paramref name="shapes"/>.</summary>
+    internal static GradientModel Build(ModelProto model, IReadOnlyList<GradientSeed> seeds, StaticShapes shapes, IReadOnlyList<string> wrt)
+    {
+        var graphName = model.Graph.Name;
+        if (seeds.Count == 0) throw new ArgumentException("At least one seeded output is needed.", nameof(seeds));
+        var sources = new HashSet<string>(model.Graph.Initializer.Select(t => t.Name).Concat(model.Graph.Input.Select(i => i.Name)), StringComparer.Ordinal);
+        foreach (var name in wrt)
+            if (!sources.Contains(name) || !shapes.IsFloat(name))
+                throw new GraphException($"Graph '{graphName}': cannot differentiate with respect to '{name}': not a float initializer or graph input.");
+        foreach (var seed in seeds)
+            if (!shapes.IsFloat(seed.Output))
+                throw new GraphException($"Graph '{graphName}': seeded output '{seed.Output}' is not a float value of the graph.");
+
+        var forwardNodes = model.Graph.Node.ToList();
+        var reached = Reached(forwardNodes, wrt, shapes);
+        var active = OnPath(forwardNodes, reached, seeds.Select(s => s.Output));
+        var missing = active.Where(n => !GradientRules.TryGet(n.OpType, out _)).Select(n => n.Describe()).Distinct().ToList();
+        if (missing.Count > 0)
+            throw new GraphException($"Graph '{graphName}': no gradient rule for {string.Join(", ", missing)} on a differentiated path.");
+
+        var builder = GraphBuilder.Extend(model);
+        var ctx = new GradientContext(builder, shapes, reached);
+        var cotangents = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        void Accumulate(string value, string gradient)
+        {
+            if (!cotangents.TryGetValue(value, out var list)) cotangents[value] = list = [];
+            list.Add(gradient);
+        }
+        string? Total(string value)
+        {
+            if (!cotangents.TryGetValue(value, out var list)) return null;
+            if (list.Count == 1) return list[0];
+            var sum = builder.Node("Sum", list);
+            cotangents[value] = [sum];
+            return sum;
+        }
+
+        var seedInputs = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var seed in seeds)
+        {
+            var shape = shapes.Shape(seed.Output);
+            if (seed.CotangentInput is { } inputName)
+            {
+                builder.Input(inputName, ElementType.Float, shape);
+                seedInputs[seed.Output] = inputName;
+                Accumulate(seed.Output, inputName);
+            }
+            else
+            {
+                var ones = builder.Node("ConstantOfShape", [ctx.Ints(shape)], Attr.Tensor("value", OneFloat()));
+                Accumulate(seed.Output, ones);
+            }
+        }
+
+        for (var k = active.Count - 1; k >= 0; k--)
+        {
+            var node = active[k];
+            var outputGradients = node.Output.Select(o => o.Length > 0 ? Total(o) : null).ToArray();
+            if (outputGradients.All(g => g is null)) continue; // symbolic zero: nothing flows back
+            GradientRules.TryGet(node.OpType, out var rule);
+            var inputGradients = rule(ctx, node, outputGradients);
+            if (inputGradients.Length != node.Input.Count)
+                throw new InvalidOperationException($"The {node.OpType} rule returned {inputGradients.Length} gradients for {node.Input.Count} inputs.");
+            for (var i = 0; i < inputGradients.Length; i++)
+                if (inputGradients[i] is { } g && ctx.Needs(node.Input[i]))
+                    Accumulate(node.Input[i], g);
+        }
+
+        var gradients = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in wrt)
+        {
+            var shape = shapes.Shape(name);
+            var total = Total(name) ?? ctx.Zeros(shape); // no path to any seed: the gradient is exactly zero
+            var output = GradientModel.GradientName(name);
+            builder.Claim(output);
+            builder.AddNode("Identity", builder.UniqueName("grad_output"), [total], [output]);
+            builder.Output(output, ElementType.Float, shape);
+            gradients[name] = output;
+        }
+        return new GradientModel(model, gradients, seedInputs, shapes.InputShapes);
+    }
+
+    /// <summary>Float values that depend on a wrt tensor (the only ones that can carry a gradient).</summary>
+    private static HashSet<string> Reached(List<NodeProto> nodes, IEnumerable<string> wrt, StaticShapes shapes)
+    {
+        var reached = new HashSet<string>(wrt, StringComparer.Ordinal);
+        foreach (var node in nodes)
+            if (node.Input.Any(reached.Contains))
+                foreach (var o in node.Output)
+                    if (o.Length > 0 && shapes.IsFloat(o)) reached.Add(o);
+        return reached;
+    }
+
+    /// <summary>Nodes, in graph (topological) order, that read a reached value and feed a seeded output.</summary>
+    private static List<NodeProto> OnPath(List<NodeProto> nodes, HashSet<string> reached, IEnumerable<string> seeds)
+    {
+        var needed = new HashSet<string>(seeds, StringComparer.Ordinal);
+        var active = new List<NodeProto>();
+        for (var k = nodes.Count - 1; k >= 0; k--)
+        {
+            var node = nodes[k];
+            if (!node.Output.Any(o => o.Length > 0 && needed.Contains(o) && reached.Contains(o))) continue;
+            active.Add(node);
+            foreach (var i in node.Input) if (reached.Contains(i)) needed.Add(i);
+        }
+        active.Reverse();
+        return active;
+    }
+
+    private static TensorProto OneFloat()
+    {
+        var t = new TensorProto { DataType = (int)ElementType.Float };
+        t.Dims.Add(1);
+        t.FloatData.Add(1f);
+        return t;
+    }
+}

@@ -1,0 +1,54 @@
+using Onnx;
+
+namespace NasiOnnx.Engine.Graphs;
+
+/// <summary>
+/// Rewrites exported models into the form the engine scores: weights held in Constant nodes become initializers
+/// (so they count as parameters), and BatchNormalization can be switched to batch statistics.
+/// </summary>
+public static class ModelNormalizer
+{
+    /// <summary>Moves the float tensors of rank ≥ 1 held by Constant nodes into initializers. Returns how many.</summary>
+    public static int ConstantsToInitializers(ModelProto model)
+    {
+        var moved = 0;
+        var graph = model.Graph;
+        for (var i = graph.Node.Count - 1; i >= 0; i--)
+        {
+            var node = graph.Node[i];
+            if (node.OpType != "Constant" || node.Domain is not ("" or "ai.onnx") || node.Output.Count != 1) continue;
+            var value = node.Find("value");
+            if (value?.T is not { } t || t.DataType != (int)ElementType.Float || t.Dims.Count == 0) continue;
+            var tensor = t.Clone();
+            tensor.Name = node.Output[0];
+            graph.Initializer.Add(tensor);
+            graph.Node.RemoveAt(i);
+            moved++;
+        }
+        return moved;
+    }
+
+    /// <summary>
+    /// Switches every inference-mode BatchNormalization to batch statistics (training_mode = 1, opset ≥ 14), with
+    /// the two running-statistics outputs ONNX Runtime needs declared. Returns how many nodes changed.
+    /// </summary>
+    public static int BatchNormToTraining(ModelProto model, string source = "model")
+    {
+        var builder = GraphBuilder.Extend(model);
+        var changed = 0;
+        foreach (var node in model.Graph.Node.Where(n => n.OpType == "BatchNormalization"))
+        {
+            if (node.GetInt("training_mode", 0) == 1) continue;
+            if (builder.Opset < 14)
+                throw new GraphException($"{source}: --bn train needs opset 14 or later for BatchNormalization's training mode (the model has opset {builder.Opset})");
+            var mode = node.Find("training_mode");
+            if (mode is null) node.Attribute.Add(Attr.Int("training_mode", 1));
+            else mode.I = 1;
+            while (node.Output.Count < 3) node.Output.Add(builder.UniqueName($"{node.Output[0]}/running_stat"));
+            for (var i = 1; i < 3; i++)
+                if (node.Output[i].Length == 0) node.Output[i] = builder.UniqueName($"{node.Output[0]}/running_stat");
+            changed++;
+        }
+        return changed;
+    }
+}

@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+using Onnx;
+using NasiOnnx.Engine.Graphs;
+using NasiOnnx.Engine.Runtime;
+
+namespace NasiOnnx.Engine.Ntk;
+
+/// <summary>
+/// Monte-Carlo estimates of the empirical NTK of one batch from Jacobian-vector products: the trace
+/// E_v ‖J v‖² = ‖J‖²_F and the Gram matrix E_v (J v)(J v)ᵀ = J Jᵀ, for any v with E[v vᵀ] = I.
+/// Probes run in rounds, one probe per worker, and are combined in probe order, and probe k's direction
+/// depends only on (seed, k): the same seed gives the same numbers however the threads are timed.
+/// </summary>
+/// <remarks>
+/// The exact reference (one backward pass per sample and logit through a gradient graph) is an
+/// <see cref="IJacobianProduct"/> or a rows-based evaluator still to come with the autodiff transform.
+/// </remarks>
+public sealed class NtkEstimator : IDisposable
+{
+    /// <summary>Largest b·n for which <see cref="Gram"/> builds the full bn × bn matrix (128 MiB of doubles).</summary>
+    public const int MaxGramRows = 4096;
+
+    private readonly IJacobianProduct[] _workers;
+    private readonly bool _ownsWorkers;
+    private readonly float[][] _directions;
+    private readonly double[][] _products;
+
+    /// <summary>Estimates with caller-owned workers (identical models and batches, one per thread).</summary>
+    public NtkEstimator(IReadOnlyList<IJacobianProduct> workers, NtkOptions options) : this(workers, options, owns: false) { }
+
+    private NtkEstimator(IReadOnlyList<IJacobianProduct> workers, NtkOptions options, bool owns)
+    {
+        options.Validate();
+        if (workers.Count == 0) throw new NasiException("Workers = 0: the estimator needs at least one Jacobian product.");
+        var first = workers[0];
+        foreach (var w in workers)
+            if (w.Parameters != first.Parameters || w.BatchSize != first.BatchSize || w.Outputs != first.Outputs)
+                throw new NasiException(
+                    $"Workers disagree: {w.Parameters} parameters, batch {w.BatchSize}, {w.Outputs} outputs vs {first.Parameters}, {first.BatchSize}, {first.Outputs}.");
+        _workers = workers.ToArray();
+        _ownsWorkers = owns;
+        Options = options;
+        _directions = _workers.Select(w => new float[w.Parameters]).ToArray();
+        _products = _workers.Select(w => new double[w.BatchSize * w.Outputs]).ToArray();
+    }
+
+    /// <summary>
+    /// Opens the workers for <paramref name="model"/> on the batch <paramref name="inputs"/> ([b, …]): finite-
+    /// difference JVPs on <see cref="NtkOptions.Workers"/> sessions, each owning a pinned copy of θ.
+    /// </summary>
+    public static NtkEstimator Create(ModelProto model, Tensor inputs, NtkOptions? options = null)
+    {
+        options ??= NtkOptions.Default;
+        options.Validate();
+        var parameterized = ParameterizedModel.Of(model);
+        var runtime = new RuntimeOptions { Provider = options.Provider, IntraOpThreads = options.ThreadsPerWorker, InterOpThreads = 1 };
+        var count = options.Workers > 0 ? options.Workers
+            : SessionFactory.ProviderName(runtime) == "CUDA" ? 1 : Environment.ProcessorCount;
+        var workers = new List<IJacobianProduct>(count);
+        try
+        {
+            for (var i = 0; i < count; i++) workers.Add(new FiniteDifferenceJvp(parameterized, inputs, runtime, options.Step, options.Scheme));
+            return new NtkEstimator(workers, options, owns: true);
+        }
+        catch
+        {
+            foreach (var w in workers) (w as IDisposable)?.Dispose();
+            throw;
+        }
+    }
+
+    public NtkOptions Options { get; }
+
+    public int Workers => _workers.Length;
+    public int Parameters => _workers[0].Parameters;
+    public int BatchSize => _workers[0].BatchSize;
+    public int Outputs => _workers[0].Outputs;
+    public string Provider => _workers[0].Provider;
+
+    /// <summary>The trace estimate: mean of ‖J v‖² over the probes, with its standard error.</summary>
+    public NtkTrace Trace(IProgress<NtkProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Probe(null, progress, cancellationToken);
+
+    /// <summary>
+    /// The Gram matrix estimate from the same probes as <see cref="Trace"/> (same count or stopping rule, same
+    /// seed), its per-sample contraction and both spectra.
+    /// </summary>
+    public NtkGram Gram(IProgress<NtkProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var rows = BatchSize * Outputs;
+        if (rows > MaxGramRows)
+            throw new NasiException($"Gram matrix of {rows} rows (batch {BatchSize} × {Outputs} outputs): at most {MaxGramRows}.");
+        var sum = new double[rows * rows];
+        var trace = Probe(jv => AddOuterProduct(sum, jv), progress, cancellationToken);
+        var full = new double[rows * rows];
+        for (var i = 0; i < rows; i++)
+        for (var j = i; j < rows; j++)
+            full[i * rows + j] = full[j * rows + i] = sum[i * rows + j] / trace.Probes;
+        var b = BatchSize;
+        var n = Outputs;
+        var perSample = new double[b * b];
+        for (var i = 0; i < b; i++)
+        for (var j = 0; j < b; j++)
+        {
+            double s = 0;
+            for (var c = 0; c < n; c++) s += full[(i * n + c) * rows + j * n + c];
+            perSample[i * b + j] = s;
+        }
+        var fullGram = new GramMatrix(rows, full);
+        var sampleGram = new GramMatrix(b, perSample);
+        return new NtkGram(trace, fullGram, sampleGram, NtkSpectrum.Of(fullGram), NtkSpectrum.Of(sampleGram));
+    }
+
+    /// <summary>Upper triangle only; <see cref="Gram"/> mirrors it.</summary>
+    private static void AddOuterProduct(double[] sum, double[] jv)
+    {
+        var rows = jv.Length;
+        for (var i = 0; i < rows; i++)
+        {
+            var a = jv[i];
+            if (a == 0) continue;
+            var row = sum.AsSpan(i * rows, rows);
+            for (var j = i; j < rows; j++) row[j] += a * jv[j];
+        }
+    }
+
+    private NtkTrace Probe(Action<double[]>? onProbe, IProgress<NtkProgress>? progress, CancellationToken cancellationToken)
+    {
+        var o = Options;
+        var clock = Stopwatch.StartNew();
+        var adaptive = o.RelativeError is not null;
+        var target = adaptive ? o.MaxProbes : o.Probes;
+        var done = 0;
+        double mean = 0, m2 = 0;
+        var converged = !adaptive;
+        while (!converged || done < target)
+        {
+            if (done >= target) break;
+            cancellationToken.ThrowIfCancellationRequested();
+            var round = Math.Min(_workers.Length, target - done);
+            RunRound(done, round, cancellationToken);
+            for (var w = 0; w < round; w++)
+            {
+                var jv = _products[w];
+                double t = 0;
+                foreach (var x in jv) t += x * x;
+                done++;
+                var delta = t - mean; // Welford: stable for the long adaptive runs
+                mean += delta / done;
+                m2 += delta * (t - mean);
+                onProbe?.Invoke(jv);
+                var se = StandardError(m2, done);
+                if (done >= 2) progress?.Report(new NtkProgress(done, mean, se));
+                if (adaptive && done >= o.MinProbes && se <= o.RelativeError!.Value * Math.Abs(mean))
+                {
+                    converged = true;
+                    break; // later probes of this round are dropped: the result must not depend on the worker count
+                }
+            }
+            if (adaptive && converged) break;
+        }
+        return new NtkTrace(mean, StandardError(m2, done), done, converged, clock.Elapsed.TotalSeconds, Provider,
+            _workers.Length, BatchSize, Outputs, Parameters, o.ProbeKind, o.Seed, o.Step, o.Scheme);
+    }
+
+    private static double StandardError(double m2, int n) => n < 2 ? 0 : Math.Sqrt(m2 / (n - 1) / n);
+
+    /// <summary>Probes first … first + count − 1, probe first + w on worker w.</summary>
+    private void RunRound(int first, int count, CancellationToken cancellationToken)
+    {
+        if (count == 1)
+        {
+            ProbeOn(0, first);
+            return;
+        }
+        try
+        {
+            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = count, CancellationToken = cancellationToken },
+                w => ProbeOn(w, first + w));
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count >= 1)
+        {
+            ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
+    }
+
+    private void ProbeOn(int worker, int probe)
+    {
+        ProbeDirection.Fill(_directions[worker], Options.ProbeKind, Options.Seed, probe);
+        _workers[worker].Multiply(_directions[worker], _products[worker]);
+    }
+
+    public void Dispose()
+    {
+        if (!_ownsWorkers) return;
+        foreach (var w in _workers) (w as IDisposable)?.Dispose();
+    }
+}

@@ -1,0 +1,178 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using CsvHelper;
+using CsvHelper.Configuration;
+
+namespace NasiOnnx.Engine.Ranking;
+
+/// <summary>
+/// An append-only results file (CSV, or JSON lines for <c>.jsonl</c>/<c>.json</c>) that a killed run can resume:
+/// each row goes out as one write of a whole line, flushed to disk, and on reopening a torn last line is cut off
+/// and every complete row is kept. Thread-safe.
+/// </summary>
+public sealed class ResultLog : IDisposable
+{
+    private static readonly string[] FixedColumns = ["id", "status", "parameters", "input_shape", "provider", "seconds"];
+
+    private readonly FileStream _stream;
+    private readonly bool _json;
+    private readonly IReadOnlyList<string> _metrics;
+    private readonly List<ScoreRow> _rows;
+    private readonly object _gate = new();
+
+    public string Path { get; }
+
+    /// <summary>Rows already in the file when it was opened, then every row appended since.</summary>
+    public IReadOnlyList<ScoreRow> Rows { get { lock (_gate) return _rows.ToList(); } }
+
+    public bool Contains(string id) { lock (_gate) return _rows.Any(r => r.Id == id); }
+
+    private ResultLog(string path, FileStream stream, bool json, IReadOnlyList<string> metrics, List<ScoreRow> rows)
+    {
+        Path = path; _stream = stream; _json = json; _metrics = metrics; _rows = rows;
+    }
+
+    public static bool IsJson(string path) =>
+        path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Opens (or creates) the file; an existing file must have been written with the same metrics.</summary>
+    public static ResultLog Open(string path, IReadOnlyList<string> metrics)
+    {
+        var json = IsJson(path);
+        var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
+        if (dir is not null) Directory.CreateDirectory(dir);
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new NasiException($"{path}: cannot open the results file ({e.Message})", e);
+        }
+        try
+        {
+            var text = CutTornLine(stream);
+            var rows = json ? ReadJson(text, path) : ReadCsv(text, path, metrics);
+            var log = new ResultLog(path, stream, json, metrics, rows);
+            if (!json && stream.Length == 0) log.WriteLine(string.Join(',', FixedColumns.Concat(metrics).Select(Csv)));
+            return log;
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    public void Append(ScoreRow row)
+    {
+        var line = _json ? JsonLine(row) : CsvLine(row);
+        lock (_gate)
+        {
+            WriteLine(line);
+            _rows.Add(row);
+        }
+    }
+
+    private void WriteLine(string line)
+    {
+        // One write of the whole line, then a flush to disk: a kill leaves whole rows or a torn tail we cut off.
+        _stream.Seek(0, SeekOrigin.End);
+        _stream.Write(Encoding.UTF8.GetBytes(line + "\n"));
+        _stream.Flush(flushToDisk: true);
+    }
+
+    private static string CutTornLine(FileStream stream)
+    {
+        var bytes = new byte[stream.Length];
+        stream.Seek(0, SeekOrigin.Begin);
+        stream.ReadExactly(bytes);
+        var end = Array.LastIndexOf(bytes, (byte)'\n') + 1;
+        if (end < bytes.Length) stream.SetLength(end);
+        return Encoding.UTF8.GetString(bytes, 0, end);
+    }
+
+    private string CsvLine(ScoreRow r)
+    {
+        var fields = new[] { r.Id, r.Status, r.Parameters.ToString(CultureInfo.InvariantCulture), r.InputShape, r.Provider, Number(r.Seconds) }
+            .Concat(_metrics.Select(m => Number(r.Metric(m))));
+        return string.Join(',', fields.Select(Csv));
+    }
+
+    private static string JsonLine(ScoreRow r) => JsonSerializer.Serialize(new Dictionary<string, object?>
+    {
+        ["id"] = r.Id, ["status"] = r.Status, ["parameters"] = r.Parameters, ["input_shape"] = r.InputShape,
+        ["provider"] = r.Provider, ["seconds"] = r.Seconds,
+        ["metrics"] = r.Metrics.ToDictionary(kv => kv.Key, kv => double.IsFinite(kv.Value) ? (object)kv.Value : null),
+    });
+
+    private static string Number(double v) => double.IsNaN(v) ? "" : v.ToString("R", CultureInfo.InvariantCulture);
+
+    private static string Csv(string field) =>
+        field.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + field.Replace("\"", "\"\"") + "\"" : field;
+
+    private static List<ScoreRow> ReadCsv(string text, string path, IReadOnlyList<string> metrics)
+    {
+        var rows = new List<ScoreRow>();
+        if (text.Length == 0) return rows;
+        using var reader = new CsvReader(new StringReader(text), new CsvConfiguration(CultureInfo.InvariantCulture));
+        reader.Read();
+        reader.ReadHeader();
+        var header = reader.HeaderRecord ?? [];
+        var expected = FixedColumns.Concat(metrics).ToArray();
+        if (!header.SequenceEqual(expected))
+            throw new NasiException($"{path}: its columns ({string.Join(",", header)}) differ from this run's ({string.Join(",", expected)}); use another output file");
+        while (reader.Read())
+        {
+            rows.Add(new ScoreRow
+            {
+                Id = reader.GetField("id") ?? "",
+                Status = reader.GetField("status") ?? "",
+                Parameters = long.TryParse(reader.GetField("parameters"), CultureInfo.InvariantCulture, out var p) ? p : 0,
+                InputShape = reader.GetField("input_shape") ?? "",
+                Provider = reader.GetField("provider") ?? "",
+                Seconds = ParseNumber(reader.GetField("seconds")),
+                Metrics = metrics.ToDictionary(m => m, m => ParseNumber(reader.GetField(m))),
+            });
+        }
+        return rows;
+    }
+
+    private static List<ScoreRow> ReadJson(string text, string path)
+    {
+        var rows = new List<ScoreRow>();
+        var lineNumber = 0;
+        foreach (var line in text.Split('\n'))
+        {
+            lineNumber++;
+            if (line.Length == 0) continue;
+            try
+            {
+                var e = JsonDocument.Parse(line).RootElement;
+                rows.Add(new ScoreRow
+                {
+                    Id = e.GetProperty("id").GetString() ?? "",
+                    Status = e.GetProperty("status").GetString() ?? "",
+                    Parameters = e.GetProperty("parameters").GetInt64(),
+                    InputShape = e.GetProperty("input_shape").GetString() ?? "",
+                    Provider = e.GetProperty("provider").GetString() ?? "",
+                    Seconds = e.GetProperty("seconds").GetDouble(),
+                    Metrics = e.GetProperty("metrics").EnumerateObject()
+                        .ToDictionary(p => p.Name, p => p.Value.ValueKind == JsonValueKind.Number ? p.Value.GetDouble() : double.NaN),
+                });
+            }
+            catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
+            {
+                throw new NasiException($"{path}:{lineNumber}: not a results row ({ex.Message})");
+            }
+        }
+        return rows;
+    }
+
+    private static double ParseNumber(string? s) =>
+        double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : double.NaN;
+
+    public void Dispose() => _stream.Dispose();
+}

@@ -1,0 +1,25 @@
+namespace NasiOnnx.Engine.Ranking;
+
+/// <summary>
+/// One scored candidate, as written to CSV/JSON lines: its id (cell string or file), the metric values (NaN where a
+/// metric could not be computed), and how it went. <see cref="Status"/> is "ok" or the error, so a batch goes on.
+/// </summary>
+public sealed record ScoreRow
+{
+    public const string Ok = "ok";
+
+    public required string Id { get; init; }
+    public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
+    public long Parameters { get; init; }
+    public string InputShape { get; init; } = "";
+    public string Provider { get; init; } = "";
+    public double Seconds { get; init; }
+    public string Status { get; init; } = Ok;
+
+    public bool IsOk => Status == Ok;
+
+    public double Metric(string name) => Metrics.TryGetValue(name, out var v) ? v : double.NaN;
+
+    public static ScoreRow Failed(string id, string error, double seconds = 0) =>
+        new() { Id = id, Status = error.ReplaceLineEndings(" "), Seconds = seconds };
+}

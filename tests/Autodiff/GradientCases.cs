@@ -1,0 +1,121 @@
+using NasiOnnx.Engine.Graphs;
+using NasiOnnx.Engine.Init;
+using Onnx;
+using static NasiOnnx.Tests.Autodiff.CaseInput;
+
+namespace NasiOnnx.Tests.Autodiff;
+
+/// <summary>The gradient check table: every op with a rule, in its attribute variants.</summary>
+public static class GradientCases
+{
+    private static readonly long[] X4 = [2, 3, 4, 5];
+    private static readonly Action<Rng, float[]> NotAtZero = Sampling.AwayFrom(0);
+
+    private static GradientCase Case(string name, string op, CaseInput[] inputs, params AttributeProto[] attributes) =>
+        new(name, op, attributes, inputs);
+
+    public static IEnumerable<GradientCase> All()
+    {
+        // Activations
+        yield return Case("Relu", "Relu", [Var(X4, NotAtZero)]);
+        yield return Case("LeakyRelu alpha 0.2", "LeakyRelu", [Var(X4, NotAtZero)], Attr.Float("alpha", 0.2f));
+        yield return Case("Sigmoid", "Sigmoid", [Var(X4)]);
+        yield return Case("Tanh", "Tanh", [Var(X4)]);
+        yield return Case("Clip min max", "Clip", [Var(X4, Sampling.AwayFrom(-0.5f, 0.5f)), Const([], (_, v) => v[0] = -0.5f), Const([], (_, v) => v[0] = 0.5f)]);
+        yield return Case("Clip min only", "Clip", [Var(X4, Sampling.AwayFrom(-0.5f)), Const([], (_, v) => v[0] = -0.5f)]);
+        yield return Case("Identity", "Identity", [Var(X4)]);
+        yield return Case("Dropout (inference)", "Dropout", [Var(X4)]);
+
+        // Broadcasting arithmetic
+        foreach (var op in new[] { "Add", "Sub", "Mul", "Div" })
+        {
+            Action<Rng, float[]>? denominator = op == "Div" ? Sampling.Positive : null;
+            yield return Case($"{op} same shape", op, [Var(X4), Var(X4, denominator)]);
+            yield return Case($"{op} [2,3,4,5] by [3,1,1]", op, [Var(X4), Var([3, 1, 1], denominator)]);
+            yield return Case($"{op} [2,3,4,5] by [5]", op, [Var(X4), Var([5], denominator)]);
+            yield return Case($"{op} [2,3,4,5] by scalar", op, [Var(X4), Var([], denominator)]);
+            yield return Case($"{op} [3,1,1] by [2,3,4,5]", op, [Var([3, 1, 1]), Var(X4, denominator)]);
+            yield return Case($"{op} [1,3,1,5] by [2,1,4,1]", op, [Var([1, 3, 1, 5]), Var([2, 1, 4, 1], denominator)]);
+        }
+        yield return Case("Sum of three, broadcasting", "Sum", [Var(X4), Var([4, 1]), Var([1])]);
+
+        // Linear algebra
+        yield return Case("Gemm", "Gemm", [Var([3, 4]), Var([4, 5]), Var([5])]);
+        yield return Case("Gemm transA", "Gemm", [Var([4, 3]), Var([4, 5]), Var([3, 5])], Attr.Int("transA", 1));
+        yield return Case("Gemm transB", "Gemm", [Var([3, 4]), Var([5, 4]), Var([1, 5])], Attr.Int("transB", 1));
+        yield return Case("Gemm transA transB alpha beta", "Gemm", [Var([4, 3]), Var([5, 4]), Var([3, 1])],
+            Attr.Int("transA", 1), Attr.Int("transB", 1), Attr.Float("alpha", 0.7f), Attr.Float("beta", -1.3f));
+        yield return Case("Gemm scalar C", "Gemm", [Var([3, 4]), Var([4, 5]), Var([])]);
+        yield return Case("Gemm without C", "Gemm", [Var([3, 4]), Var([4, 5])]);
+        yield return Case("MatMul", "MatMul", [Var([3, 4]), Var([4, 5])]);
+        yield return Case("MatMul batched by matrix", "MatMul", [Var([2, 3, 4]), Var([4, 5])]);
+        yield return Case("MatMul broadcast batch", "MatMul", [Var([2, 1, 3, 4]), Var([3, 4, 5])]);
+        yield return Case("MatMul vector by matrix", "MatMul", [Var([4]), Var([2, 4, 5])]);
+        yield return Case("MatMul matrix by vector", "MatMul", [Var([2, 3, 4]), Var([4])]);
+
+        // Convolution
+        CaseInput[] ConvInputs(long c, long m, long cPerGroup, long k, long size = 7, bool bias = true) =>
+            bias ? [Var([2, c, size, size]), Var([m, cPerGroup, k, k]), Var([m])] : [Var([2, c, size, size]), Var([m, cPerGroup, k, k])];
+        yield return Case("Conv 3x3", "Conv", ConvInputs(4, 6, 4, 3));
+        yield return Case("Conv 3x3 pads 1", "Conv", ConvInputs(4, 6, 4, 3), Attr.Ints("pads", 1, 1, 1, 1));
+        yield return Case("Conv 3x3 stride 2", "Conv", ConvInputs(4, 6, 4, 3), Attr.Ints("strides", 2, 2));
+        yield return Case("Conv 3x3 stride 2 pads 1 even input", "Conv", ConvInputs(4, 6, 4, 3, size: 8), Attr.Ints("strides", 2, 2), Attr.Ints("pads", 1, 1, 1, 1));
+        yield return Case("Conv 3x3 asymmetric pads", "Conv", ConvInputs(4, 6, 4, 3), Attr.Ints("pads", 0, 1, 2, 1));
+        yield return Case("Conv 3x3 dilation 2", "Conv", ConvInputs(4, 6, 4, 3), Attr.Ints("dilations", 2, 2), Attr.Ints("pads", 2, 2, 2, 2));
+        yield return Case("Conv groups 2", "Conv", ConvInputs(4, 6, 2, 3), Attr.Int("group", 2), Attr.Ints("pads", 1, 1, 1, 1));
+        yield return Case("Conv depthwise", "Conv", ConvInputs(4, 4, 1, 3), Attr.Int("group", 4), Attr.Ints("pads", 1, 1, 1, 1));
+        yield return Case("Conv depthwise multiplier 2 stride 2", "Conv", ConvInputs(4, 8, 1, 3, size: 8), Attr.Int("group", 4), Attr.Ints("strides", 2, 2), Attr.Ints("pads", 1, 1, 1, 1));
+        yield return Case("Conv no bias", "Conv", ConvInputs(4, 6, 4, 3, bias: false), Attr.Ints("pads", 1, 1, 1, 1));
+        yield return Case("Conv 1x1", "Conv", ConvInputs(4, 6, 4, 1));
+        yield return Case("Conv 1x1 stride 2", "Conv", ConvInputs(4, 6, 4, 1), Attr.Ints("strides", 2, 2));
+        yield return Case("Conv 5x5 pads 2", "Conv", ConvInputs(4, 6, 4, 5), Attr.Ints("pads", 2, 2, 2, 2));
+        yield return Case("Conv auto_pad SAME_UPPER stride 2", "Conv", ConvInputs(4, 6, 4, 3, size: 8), Attr.String("auto_pad", "SAME_UPPER"), Attr.Ints("strides", 2, 2));
+        yield return Case("Conv auto_pad SAME_LOWER", "Conv", ConvInputs(4, 6, 4, 4), Attr.String("auto_pad", "SAME_LOWER"));
+        yield return Case("Conv auto_pad VALID dilation 2 stride 2", "Conv", ConvInputs(4, 6, 4, 3, size: 9), Attr.String("auto_pad", "VALID"), Attr.Ints("dilations", 2, 2), Attr.Ints("strides", 2, 2));
+        yield return Case("Conv 1-D", "Conv", [Var([2, 3, 9]), Var([4, 3, 3]), Var([4])], Attr.Ints("pads", 1, 1), Attr.Ints("strides", 2));
+
+        // Normalisation (running statistics are constants; training mode declares all three outputs)
+        CaseInput[] Bn(long[] x) => [Var(x), Var([x[1]]), Var([x[1]]), Const([x[1]], Sampling.Gaussian), Const([x[1]], Sampling.Positive)];
+        yield return new GradientCase("BatchNormalization training", "BatchNormalization",
+            [Attr.Int("training_mode", 1), Attr.Float("epsilon", 1e-3f)], Bn([4, 3, 5, 5]), Outputs: 3, Tolerance: 2e-3);
+        yield return new GradientCase("BatchNormalization training 2-D", "BatchNormalization",
+            [Attr.Int("training_mode", 1)], Bn([8, 3]), Outputs: 3, Tolerance: 2e-3);
+        yield return Case("BatchNormalization inference", "BatchNormalization", Bn([4, 3, 5, 5]));
+
+        // Pooling
+        yield return Case("MaxPool 2x2 stride 2", "MaxPool", [Var([2, 3, 6, 6], Sampling.Distinct)], Attr.Ints("kernel_shape", 2, 2), Attr.Ints("strides", 2, 2));
+        yield return Case("MaxPool 3x3 pads 1 (overlapping)", "MaxPool", [Var([2, 3, 6, 6], Sampling.Distinct)], Attr.Ints("kernel_shape", 3, 3), Attr.Ints("pads", 1, 1, 1, 1));
+        yield return Case("MaxPool 3x3 stride 2 ceil_mode", "MaxPool", [Var([2, 3, 6, 6], Sampling.Distinct)], Attr.Ints("kernel_shape", 3, 3), Attr.Ints("strides", 2, 2), Attr.Int("ceil_mode", 1));
+        yield return Case("AveragePool 2x2 stride 2", "AveragePool", [Var([2, 3, 6, 6])], Attr.Ints("kernel_shape", 2, 2), Attr.Ints("strides", 2, 2));
+        yield return Case("AveragePool 3x3 pads 1 exclude pad", "AveragePool", [Var([2, 3, 6, 6])], Attr.Ints("kernel_shape", 3, 3), Attr.Ints("pads", 1, 1, 1, 1));
+        yield return Case("AveragePool 3x3 pads 1 include pad", "AveragePool", [Var([2, 3, 6, 6])], Attr.Ints("kernel_shape", 3, 3), Attr.Ints("pads", 1, 1, 1, 1), Attr.Int("count_include_pad", 1));
+        yield return Case("AveragePool 3x3 stride 2 pads 1 exclude pad", "AveragePool", [Var([2, 3, 7, 7])], Attr.Ints("kernel_shape", 3, 3), Attr.Ints("strides", 2, 2), Attr.Ints("pads", 1, 1, 1, 1));
+        yield return Case("AveragePool 3x3 stride 2 ceil_mode", "AveragePool", [Var([2, 3, 6, 6])], Attr.Ints("kernel_shape", 3, 3), Attr.Ints("strides", 2, 2), Attr.Int("ceil_mode", 1));
+        yield return Case("GlobalAveragePool", "GlobalAveragePool", [Var([2, 3, 4, 5])]);
+
+        // Data movement
+        yield return Case("Concat axis 1", "Concat", [Var([2, 3, 4]), Var([2, 1, 4]), Var([2, 2, 4])], Attr.Int("axis", 1));
+        yield return Case("Concat axis -1", "Concat", [Var([2, 3, 4]), Var([2, 3, 2])], Attr.Int("axis", -1));
+        yield return Case("Slice unit steps", "Slice", [Var([4, 6, 5]), Int64(1, -4), Int64(3, 100), Int64(0, 1)]);
+        yield return Case("Slice step 2", "Slice", [Var([4, 6, 5]), Int64(1, 0), Int64(6, 5), Int64(1, 2), Int64(2, 2)]);
+        yield return Case("Slice negative step", "Slice", [Var([4, 6, 5]), Int64(-1), Int64(-100), Int64(1), Int64(-2)]);
+        yield return Case("Pad constant", "Pad", [Var([2, 3, 4]), Int64(0, 1, 2, 1, 0, 3)]);
+        yield return Case("Pad with negative pads", "Pad", [Var([2, 3, 4]), Int64(0, -1, 2, 0, 1, -2)]);
+        yield return Case("Flatten axis 1", "Flatten", [Var(X4)], Attr.Int("axis", 1));
+        yield return Case("Flatten axis 2", "Flatten", [Var(X4)], Attr.Int("axis", 2));
+        yield return Case("Reshape", "Reshape", [Var(X4), Int64(6, -1)]);
+        yield return Case("Transpose perm", "Transpose", [Var(X4)], Attr.Ints("perm", 2, 0, 3, 1));
+        yield return Case("Transpose default", "Transpose", [Var([2, 3, 4])]);
+
+        // Softmax family and the loss
+        yield return Case("Softmax axis -1", "Softmax", [Var(X4)]);
+        yield return Case("Softmax axis 1", "Softmax", [Var(X4)], Attr.Int("axis", 1));
+        yield return Case("LogSoftmax axis -1", "LogSoftmax", [Var([3, 7])]);
+        yield return Case("LogSoftmax axis 0", "LogSoftmax", [Var(X4)], Attr.Int("axis", 0));
+        yield return new GradientCase("SoftmaxCrossEntropyLoss mean", "SoftmaxCrossEntropyLoss",
+            [Attr.String("reduction", "mean")], [Var([5, 7]), Int64(3, 0, 6, 2, 3)], Outputs: 2);
+        yield return Case("SoftmaxCrossEntropyLoss sum", "SoftmaxCrossEntropyLoss", [Var([5, 7]), Int64(3, 0, 6, 2, 3)], Attr.String("reduction", "sum"));
+        yield return Case("SoftmaxCrossEntropyLoss none, spatial", "SoftmaxCrossEntropyLoss",
+            [Var([2, 4, 3]), Int64Shaped([2, 3], [0, 3, 2, 1, 1, 0])], Attr.String("reduction", "none"));
+    }
+}

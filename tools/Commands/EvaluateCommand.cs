@@ -1,0 +1,72 @@
+using System.CommandLine;
+using NasiOnnx.Engine;
+using NasiOnnx.Engine.Evaluation;
+using NasiOnnx.Models.Nb201;
+using NasiOnnx.Tools.Cli;
+using NasiOnnx.Tools.Output;
+
+namespace NasiOnnx.Tools.Commands;
+
+/// <summary>
+/// <c>nasi evaluate --scores FILE --truth FILE</c>: rank correlation of scores with trained accuracy, joined by
+/// NAS-Bench-201 cell string, with and without the cells that have no path from input to output.
+/// </summary>
+public static class EvaluateCommand
+{
+    public static Command Create(ConsoleIO io)
+    {
+        var scores = new Option<FileInfo>("--scores") { Description = "Scores CSV (from nasi rank): an id/arch column and metric columns.", Required = true };
+        var truth = new Option<FileInfo>("--truth") { Description = "Ground-truth CSV with arch_str and accuracy columns.", Required = true };
+        var metrics = new Option<string?>("--metric") { Description = "Score columns to evaluate, comma-separated (default: every numeric column but the bookkeeping ones)." };
+        var accuracy = new Option<string?>("--accuracy") { Description = "Accuracy columns of the truth file (default: those ending in _test)." };
+        var peers = new Option<string?>("--peers") { Description = "Truth-file score columns to compare with (default: params_m and naswot_score where present)." };
+        var plot = new Option<FileInfo?>("--plot") { Description = "Scatter plot PNG (default: next to the scores file)." };
+        var json = new Option<bool>("--json") { Description = "Print JSON instead of a table." };
+        var command = new Command("evaluate", "Rank correlation (Spearman, Kendall) of scores with ground-truth accuracy.")
+            { scores, truth, metrics, accuracy, peers, plot, json };
+        command.SetAction(parse => io.Guard(() =>
+        {
+            var scoreTable = CsvTable.Read(parse.GetValue(scores)!.FullName);
+            var truthTable = CsvTable.Read(parse.GetValue(truth)!.FullName);
+            string[] bookkeeping = ["id", "arch", "arch_str", "index", "parameters", "seconds", "status", "input_shape", "provider"];
+            var scoreColumns = Split(parse.GetValue(metrics))
+                ?? scoreTable.NumericColumns().Where(c => !bookkeeping.Contains(c, StringComparer.OrdinalIgnoreCase)).ToList();
+            var truthColumns = Split(parse.GetValue(accuracy))
+                ?? truthTable.Columns.Where(c => c.EndsWith("_test", StringComparison.OrdinalIgnoreCase)).ToList();
+            var peerColumns = Split(parse.GetValue(peers))
+                ?? new[] { "params_m", "naswot_score" }.Where(c => truthTable.IndexOf(c) >= 0).ToList();
+            if (scoreColumns.Count == 0) throw new NasiException($"{scoreTable.Source}: no numeric score column found; name one with --metric");
+            if (truthColumns.Count == 0) throw new NasiException($"{truthTable.Source}: no accuracy column found; name them with --accuracy");
+
+            var evaluation = ScoreEvaluation.Join(scoreTable, truthTable, scoreColumns.Concat(peerColumns).ToList(), truthColumns,
+                id => Nb201Cell.TryParse(id, out var cell, out _) ? cell!.ToString() : null,
+                id => Nb201Cell.Parse(id).IsConnected);
+            var rows = evaluation.Correlations();
+
+            var plotPath = parse.GetValue(plot)?.FullName ?? Path.ChangeExtension(scoreTable.Source, null) + ".png";
+            var plots = new List<string>();
+            foreach (var column in scoreColumns)
+            {
+                var path = scoreColumns.Count == 1 ? plotPath : Path.ChangeExtension(plotPath, null) + $"-{column}.png";
+                ScatterPlot.Save(evaluation, column, truthColumns[0], path);
+                plots.Add(path);
+            }
+
+            if (parse.GetValue(json))
+            {
+                io.Out.WriteLine(Json.Serialize(new { matched = evaluation.Rows.Count, unmatched = evaluation.UnmatchedScores, correlations = rows, plots }));
+                return 0;
+            }
+            io.Out.WriteLine($"{evaluation.Rows.Count} scored cells matched ({evaluation.Rows.Count(r => r.Kept)} connected), {evaluation.UnmatchedScores} unmatched");
+            io.Out.WriteLine($"{"score",-16}{"accuracy",-22}{"n",6}{"spearman",10}{"kendall",10}{"n conn",8}{"spearman",10}{"kendall",10}");
+            foreach (var r in rows)
+                io.Out.WriteLine($"{r.Score,-16}{r.Truth,-22}{r.Count,6}{r.Spearman,10:F3}{r.Kendall,10:F3}{r.ConnectedCount,8}{r.SpearmanConnected,10:F3}{r.KendallConnected,10:F3}");
+            foreach (var p in plots) io.Out.WriteLine($"plot: {p}");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static List<string>? Split(string? text) =>
+        string.IsNullOrWhiteSpace(text) ? null : text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+}
