@@ -122,7 +122,7 @@ public class DartsGenotypeTests
     [TestCase("Genotype[", 8, "expected '(', found '['")]
     [TestCase("genotype(normal=[])", 0, "expected 'Genotype(', found 'genotype'")]
     [TestCase("Genotype(normal=[], normal=[])", 20, "field 'normal' is given twice")]
-    [TestCase("Genotype(normals=[])", 9, "unknown field 'normals'")]
+    [TestCase("Genotype(normals=[])", 9, "unknown field 'normals' (expected normal, normal_concat, reduce, reduce_concat)")]
     [TestCase("Genotype(normal_concat=[2], reduce_concat=[2], reduce=[])", 56, "field 'normal' is missing")]
     [TestCase("Genotype(normal=[('skip_connect, 0)])", 18, "string opened by ' is not closed")]
     [TestCase("Genotype(normal=[]) x", 20, "unexpected 'x' after the closing ')'")]
