@@ -1,4 +1,5 @@
 using System.Text;
+using NasiOnnx.Engine;
 
 namespace NasiOnnx.Models.Nb201;
 
@@ -95,6 +96,31 @@ public sealed class Nb201Cell : IEquatable<Nb201Cell>
             for (int e = EdgeCount - 1, rest = code; e >= 0; e--, rest /= opCount) ops[e] = (Nb201Op)(rest % opCount);
             yield return new Nb201Cell(ops);
         }
+    }
+
+    /// <summary>
+    /// The cell of the strongest op per edge: <paramref name="weights"/> row-major [6, 5], rows in the published edge
+    /// order, columns in <see cref="Nb201Op"/> order (the supernet's <c>arch</c> layout). Ties go to the earlier op.
+    /// </summary>
+    public static Nb201Cell FromWeights(ReadOnlySpan<float> weights)
+    {
+        var opCount = Nb201OpNames.All.Count;
+        if (weights.Length != EdgeCount * opCount)
+            throw new NasiException($"NAS-Bench-201 architecture weights: {weights.Length} values, expected {EdgeCount * opCount} ([{EdgeCount}, {opCount}]).");
+        var ops = new Nb201Op[EdgeCount];
+        for (var e = 0; e < EdgeCount; e++)
+        {
+            var row = weights.Slice(e * opCount, opCount);
+            var best = 0;
+            for (var k = 0; k < opCount; k++)
+            {
+                if (!float.IsFinite(row[k]))
+                    throw new NasiException($"NAS-Bench-201 architecture weights: [{e}, {k}] ({Nb201OpNames.All[k]}) is {row[k]}, not a finite number.");
+                if (row[k] > row[best]) best = k;
+            }
+            ops[e] = (Nb201Op)best;
+        }
+        return new Nb201Cell(ops);
     }
 
     /// <summary>Parses the published notation; throws <see cref="Nb201CellFormatException"/> naming the problem and its position.</summary>

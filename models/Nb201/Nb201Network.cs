@@ -26,15 +26,29 @@ public static class Nb201Network
     {
         ArgumentNullException.ThrowIfNull(cell);
         ArgumentNullException.ThrowIfNull(options);
-        Validate(options);
+        return BuildSkeleton("nb201", $"NAS-Bench-201 network of cell {cell}", options,
+            layers => (scope, x, c) => Cell(layers, scope, x, cell, c));
+    }
 
-        var g = GraphBuilder.Create("nb201");
-        g.Model.DocString = $"NAS-Bench-201 network of cell {cell}: C={options.C}, N={options.N}, classes={options.Classes}, " +
+    /// <summary>Emits one cell under <c>scope</c> on <c>input</c> with <c>c</c> channels and returns its output.</summary>
+    internal delegate string CellEmitter(string scope, string input, long c);
+
+    /// <summary>
+    /// The macro skeleton around the cells, shared with <see cref="Nb201Supernet"/>: <paramref name="prepare"/> runs once
+    /// the input is declared (to declare more inputs) and returns what emits each cell.
+    /// </summary>
+    internal static ModelProto BuildSkeleton(string graphName, string description, Nb201NetworkOptions options,
+        Func<LayerBuilder, CellEmitter> prepare)
+    {
+        Validate(options);
+        var g = GraphBuilder.Create(graphName);
+        g.Model.DocString = $"{description}: C={options.C}, N={options.N}, classes={options.Classes}, " +
                             $"input {options.InputChannels}x{options.InputSize}x{options.InputSize}, BN {options.BatchNorm}, " +
                             $"init {options.Init}, seed {options.Seed}";
         var layers = new LayerBuilder(g, new WeightSampler(options.Seed, options.Init), options.BatchNorm);
         var batch = options.Batch ?? GraphBuilder.SymbolicBatch;
         var x = g.Input(InputName, ElementType.Float, batch, options.InputChannels, options.InputSize, options.InputSize);
+        var cell = prepare(layers);
 
         long c = options.C;
         x = layers.Conv("stem/conv", x, options.InputChannels, c, kernel: 3, pad: 1);
@@ -46,7 +60,7 @@ public static class Nb201Network
                 x = ResidualBlock(layers, $"stage{stage}/reduce", x, c, 2 * c);
                 c *= 2;
             }
-            for (var k = 0; k < options.N; k++) x = Cell(layers, $"stage{stage}/cell{k}", x, cell, c);
+            for (var k = 0; k < options.N; k++) x = cell($"stage{stage}/cell{k}", x, c);
         }
         x = layers.BatchNormalization("head/bn", x, c);
         x = layers.Relu("head/relu", x);
