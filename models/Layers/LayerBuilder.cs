@@ -22,7 +22,7 @@ public sealed class LayerBuilder(GraphBuilder graph, WeightSampler sampler, Batc
     /// <summary>
     /// The momentum training-mode nodes declare instead. By the ONNX spec momentum only moves the running statistics,
     /// which nothing here reads; but ONNX Runtime 1.31's CPU kernel, once any graph optimization is on, lets it leak
-    /// into Y (microsoft/onnxruntime#29790; measured: momentum 0.9 gives per-channel output mean ≈ 0.1, variance ≈ 0.85
+    /// into Y (microsoft/onnxruntime#29790; measured on a Conv→BN: momentum 0.9 gave per-channel output mean ≈ ±0.1, variance ≈ 0.85
     /// instead of 0 and 1). With momentum 1 Y is the batch-statistics normalization at every optimization level.
     /// </summary>
     public const float TrainingBatchNormMomentum = 1f;
