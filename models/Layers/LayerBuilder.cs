@@ -6,7 +6,8 @@ namespace NasiOnnx.Models.Layers;
 /// <summary>
 /// The layers NAS search spaces share (conv, BatchNorm, ReLU-Conv-BN, pooling, linear), emitted into a
 /// <see cref="GraphBuilder"/> with PyTorch's layer semantics and default init. Every layer takes a scope such as
-/// <c>stage0/cell1/edge_2_1</c>: its nodes and outputs are named <c>scope/op</c> and its weights <c>scope/op/W</c>,
+/// <c>stage0/cell1/edge_2_1</c> and names everything under it: <c>ReluConvBn("s", …)</c> emits nodes (and outputs)
+/// <c>s/relu</c>, <c>s/conv</c>, <c>s/bn</c> with weights <c>s/conv/W</c>, <c>s/bn/scale</c>, <c>s/bn/bias</c>,
 /// so gradients and weights can be mapped back by name. Weight names are used as given, never made unique: each
 /// seeds its own random stream, and a clash is a builder bug (the graph builder throws).
 /// </summary>
@@ -21,7 +22,7 @@ public sealed class LayerBuilder(GraphBuilder graph, WeightSampler sampler, Batc
     /// <summary>
     /// The momentum training-mode nodes declare instead. By the ONNX spec momentum only moves the running statistics,
     /// which nothing here reads; but ONNX Runtime 1.31's CPU kernel, once any graph optimization is on, lets it leak
-    /// into Y (microsoft/onnxruntime#29790; measured: momentum 0.9 gives per-channel output mean ≈ 0.1, variance ≈ 0.85
+    /// into Y (microsoft/onnxruntime#29790; measured on a Conv→BN: momentum 0.9 gave per-channel output mean ≈ ±0.1, variance ≈ 0.85
     /// instead of 0 and 1). With momentum 1 Y is the batch-statistics normalization at every optimization level.
     /// </summary>
     public const float TrainingBatchNormMomentum = 1f;

@@ -34,7 +34,7 @@ public sealed class Nb201Cell : IEquatable<Nb201Cell>
         if (ops.Count != EdgeCount)
             throw new ArgumentException($"A NAS-Bench-201 cell has {EdgeCount} edges, got {ops.Count} ops.", nameof(ops));
         foreach (var op in ops)
-            if (!Enum.IsDefined(op)) throw new ArgumentOutOfRangeException(nameof(ops), op, "Not an NAS-Bench-201 op.");
+            if (!Enum.IsDefined(op)) throw new ArgumentOutOfRangeException(nameof(ops), op, "Not a NAS-Bench-201 op.");
         _ops = ops.ToArray();
     }
 

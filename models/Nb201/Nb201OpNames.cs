@@ -3,6 +3,7 @@ namespace NasiOnnx.Models.Nb201;
 /// <summary>The one table between <see cref="Nb201Op"/> values and the names NAS-Bench-201 publishes.</summary>
 public static class Nb201OpNames
 {
+    // In declaration order, so an op's value is its row (a test checks both directions).
     private static readonly (Nb201Op Op, string Name)[] Table =
     [
         (Nb201Op.None, "none"),
