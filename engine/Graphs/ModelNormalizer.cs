@@ -44,11 +44,41 @@ public static class ModelNormalizer
             var mode = node.Find("training_mode");
             if (mode is null) node.Attribute.Add(Attr.Int("training_mode", 1));
             else mode.I = 1;
+            SetMomentum(node, 1f);
             while (node.Output.Count < 3) node.Output.Add(builder.UniqueName($"{node.Output[0]}/running_stat"));
             for (var i = 1; i < 3; i++)
                 if (node.Output[i].Length == 0) node.Output[i] = builder.UniqueName($"{node.Output[0]}/running_stat");
             changed++;
         }
         return changed;
+    }
+
+    /// <summary>
+    /// True when some training-mode BatchNormalization declares a momentum other than 1. By the ONNX spec momentum
+    /// only moves the running statistics, but ONNX Runtime 1.31's CPU kernel lets it leak into Y once graph
+    /// optimizations are on (microsoft/onnxruntime#29790): Y is then not the batch-statistics normalization.
+    /// </summary>
+    public static bool NeedsBatchNormMomentumFix(ModelProto model) =>
+        model.Graph.Node.Any(n => n.OpType == "BatchNormalization" && n.GetInt("training_mode", 0) == 1 && n.GetFloat("momentum", 0.9f) != 1f);
+
+    /// <summary>Sets momentum 1 on every training-mode BatchNormalization (see <see cref="NeedsBatchNormMomentumFix"/>);
+    /// the outputs the spec defines for Y are unchanged. Returns how many nodes changed.</summary>
+    public static int FixTrainingBatchNormMomentum(ModelProto model)
+    {
+        var changed = 0;
+        foreach (var node in model.Graph.Node)
+            if (node.OpType == "BatchNormalization" && node.GetInt("training_mode", 0) == 1 && node.GetFloat("momentum", 0.9f) != 1f)
+            {
+                SetMomentum(node, 1f);
+                changed++;
+            }
+        return changed;
+    }
+
+    private static void SetMomentum(NodeProto node, float value)
+    {
+        var momentum = node.Find("momentum");
+        if (momentum is null) node.Attribute.Add(Attr.Float("momentum", value));
+        else momentum.F = value;
     }
 }

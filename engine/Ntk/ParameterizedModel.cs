@@ -46,6 +46,7 @@ public sealed class ParameterizedModel
         if (model.Graph is null || model.Graph.Output.Count == 0)
             throw new GraphException($"Graph '{name}' has no outputs to differentiate.");
         var lifted = model.Clone();
+        ModelNormalizer.FixTrainingBatchNormMomentum(lifted); // it is serialized here, past SessionFactory's own fix
         var graph = lifted.Graph;
         var parameters = ParameterSet.Of(lifted).Tensors;
         if (parameters.Count == 0) throw new GraphException($"Graph '{name}' has no float parameters.");

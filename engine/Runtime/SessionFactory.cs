@@ -27,8 +27,20 @@ public static class SessionFactory
     /// <summary>The provider's short name ("CPU" or "CUDA") under <paramref name="options"/>.</summary>
     public static string ProviderName(RuntimeOptions options) => Resolve(options.Provider).Cuda ? "CUDA" : "CPU";
 
-    public static Session Create(ModelProto model, RuntimeOptions options) => Create(ModelFile.ToBytes(model), options, model.Graph.Name);
+    /// <summary>A session for <paramref name="model"/> (not modified). Training-mode BatchNormalization is run with
+    /// momentum 1 to dodge an ONNX Runtime bug that corrupts its output otherwise (see ModelNormalizer).</summary>
+    public static Session Create(ModelProto model, RuntimeOptions options)
+    {
+        if (ModelNormalizer.NeedsBatchNormMomentumFix(model))
+        {
+            model = model.Clone();
+            ModelNormalizer.FixTrainingBatchNormMomentum(model);
+        }
+        return Create(ModelFile.ToBytes(model), options, model.Graph.Name);
+    }
 
+    /// <summary>A session for serialized model bytes, taken as they are (callers that serialize a model themselves
+    /// apply <see cref="ModelNormalizer.FixTrainingBatchNormMomentum"/> first).</summary>
     public static Session Create(byte[] modelBytes, RuntimeOptions options, string name = "model")
     {
         var (cuda, line) = Resolve(options.Provider);

@@ -32,7 +32,7 @@ public static class TinySupernet
         var bn = g.NodeN("BatchNormalization",
             [Conv("e0/conv3/W", x, 3), W("bn/scale", [channels]), g.Initializer("bn/bias", new float[channels], channels),
              g.Initializer("bn/mean", new float[channels], channels), g.Initializer("bn/var", Enumerable.Repeat(1f, channels).ToArray(), channels)],
-            3, Attr.Int("training_mode", 1))[0];
+            3, Attr.Int("training_mode", 1), Attr.Float("momentum", 1f))[0]; // see SessionFactory: ORT needs momentum 1
         var h = Mix(0, bn, Conv("e0/conv1/W", x, 1),
             g.Node("AveragePool", [x], Attr.Ints("kernel_shape", 3, 3), Attr.Ints("pads", 1, 1, 1, 1), Attr.Int("count_include_pad", 0)));
         var e1 = Mix(1, Conv("e1/conv3/W", h, 3), Conv("e1/conv1/W", g.Node("Relu", [h]), 1), h);

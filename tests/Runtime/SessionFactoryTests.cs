@@ -1,0 +1,45 @@
+using NasiOnnx.Engine;
+using NasiOnnx.Engine.Graphs;
+using NasiOnnx.Engine.Init;
+using NasiOnnx.Engine.Runtime;
+
+namespace NasiOnnx.Tests.Runtime;
+
+public class SessionFactoryTests
+{
+    [Test]
+    public void TrainingBatchNormWithPyTorchMomentumStillNormalizesWithBatchStatistics()
+    {
+        // Regression (microsoft/onnxruntime#29790): with momentum 0.9 and optimizations on, ORT 1.31 leaks the
+        // momentum into Y. The factory must hand ORT a model whose Y is the batch-statistics normalization.
+        var g = GraphBuilder.Create("bn");
+        var x = g.Input("x", ElementType.Float, 8, 3, 4, 4);
+        var y = g.NodeN("BatchNormalization",
+            [x, g.Initializer("s", [1, 1, 1], 3), g.Initializer("b", [0, 0, 0], 3), g.Initializer("m", [0, 0, 0], 3), g.Initializer("v", [1, 1, 1], 3)],
+            3, Attr.Int("training_mode", 1), Attr.Float("momentum", 0.9f))[0];
+        g.Output(y, ElementType.Float, [8, 3, 4, 4]);
+        var input = Tensor.Zeros(8, 3, 4, 4);
+        new Rng(3).FillGaussian(input.Data, mean: 2, std: 3);
+
+        using var session = SessionFactory.Create(g.Model, new RuntimeOptions { Provider = ExecutionProvider.Cpu });
+        var output = session.Run(new Dictionary<string, Tensor> { ["x"] = input }, null, [y])[0].Data;
+        for (var c = 0; c < 3; c++)
+        {
+            var values = Enumerable.Range(0, 8).SelectMany(n => Enumerable.Range(0, 16).Select(i => (double)output[(n * 3 + c) * 16 + i])).ToList();
+            var mean = values.Average();
+            Assert.That(mean, Is.EqualTo(0).Within(1e-5), $"channel {c}");
+            Assert.That(values.Average(v => (v - mean) * (v - mean)), Is.EqualTo(1).Within(1e-3), $"channel {c}");
+        }
+        Assert.That(g.Model.Graph.Node[0].GetFloat("momentum", 0), Is.EqualTo(0.9f), "the caller's model is not modified");
+    }
+
+    [Test]
+    public void TheCpuBuildSaysWhichProviderRunsAndRefusesCuda()
+    {
+        Assert.That(SessionFactory.ProviderLine(new RuntimeOptions { Provider = ExecutionProvider.Cpu }), Does.StartWith("provider: CPU"));
+        if (SessionFactory.IsGpuBuild) Assert.Ignore("GPU build: the CPU-package behaviour is not what runs here.");
+        Assert.That(SessionFactory.ProviderLine(RuntimeOptions.Default), Does.Contain("CPU runtime package"));
+        var ex = Assert.Throws<NasiException>(() => SessionFactory.ProviderLine(new RuntimeOptions { Provider = ExecutionProvider.Cuda }));
+        Assert.That(ex!.Message, Does.Contain("CUDA was requested but is not usable"));
+    }
+}
