@@ -17,6 +17,7 @@ public static class Program
         {
             ExportCommand.Create(io),
             ScoreCommand.Create(io),
+            SearchCommand.Create(io),
             InfoCommand.Create(io),
             EvaluateCommand.Create(io),
         };

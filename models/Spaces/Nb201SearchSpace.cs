@@ -1,0 +1,33 @@
+using NasiOnnx.Engine.Search;
+using NasiOnnx.Models.Nb201;
+using Onnx;
+
+namespace NasiOnnx.Models.Spaces;
+
+/// <summary>NAS-Bench-201: one [6, 5] weight matrix shared by every cell; the cell is the argmax per edge.</summary>
+public sealed class Nb201SearchSpace(Nb201NetworkOptions supernet, Nb201NetworkOptions network) : SearchSpace
+{
+    /// <summary>
+    /// The search size: C = 16 and N = 1 cell per stage (the measured cost per G_t is in the README); α is shared by
+    /// every cell, so deeper supernets cost more without giving the search anything new to weigh.
+    /// </summary>
+    public static Nb201NetworkOptions DefaultSupernet { get; } = new() { C = 16, N = 1 };
+
+    public Nb201SearchSpace() : this(DefaultSupernet, Nb201NetworkOptions.Default) { }
+
+    public override string Name => "nb201";
+
+    public Nb201NetworkOptions Supernet { get; } = supernet;
+    public Nb201NetworkOptions Network { get; } = network;
+
+    public override IReadOnlyList<ArchitectureInput> ArchitectureInputs { get; } =
+        [new(Nb201Supernet.WeightsName, Nb201Cell.EdgeCount, Nb201Supernet.OpCount)];
+
+    public override ModelProto BuildSupernet(ulong seed) => Nb201Supernet.Build(Supernet with { Seed = seed });
+
+    public override string Derive(IReadOnlyDictionary<string, double[]> alpha) =>
+        Nb201Cell.FromWeights(ToFloats(alpha, Nb201Supernet.WeightsName)).ToString();
+
+    public override ModelProto BuildNetwork(string architecture, ulong seed) =>
+        Nb201Network.Build(Nb201Cell.Parse(architecture), Network with { Seed = seed });
+}
