@@ -18,6 +18,7 @@ public static class Program
             ExportCommand.Create(io),
             ScoreCommand.Create(io),
             SearchCommand.Create(io),
+            RankCommand.Create(io),
             InfoCommand.Create(io),
             EvaluateCommand.Create(io),
         };

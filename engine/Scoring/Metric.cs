@@ -7,4 +7,6 @@ public enum Metric
     Nasi,
     /// <summary>The NTK trace by finite perturbation, forward passes only (columns "ntk" and "ntk_se").</summary>
     Ntk,
+    /// <summary>NASI's objective R = S − μ·max(0, S − ν) (column "objective"; computed with S).</summary>
+    Objective,
 }

@@ -13,11 +13,22 @@ namespace NasiOnnx.Engine.Scoring;
 /// model (an op without a gradient rule, say) leaves its columns empty and the row says why, while the other
 /// metrics still come out. One instance per worker thread.
 /// </summary>
-public sealed class ModelScorer(ScoringOptions options) : ICandidateScorer
+public sealed class ModelScorer : ICandidateScorer
 {
-    public ScoringOptions Options { get; } = options;
+    public ModelScorer(ScoringOptions options)
+    {
+        if (options.Metrics.Contains(Metric.Objective) && options.Nu is null)
+            throw new NasiException("the objective R = S − μ·max(0, S − ν) needs ν (--nu)");
+        // R is a function of S: asking for R computes S too.
+        if (options.Metrics.Contains(Metric.Objective) && !options.Metrics.Contains(Metric.Nasi))
+            options = options with { Metrics = [Metric.Nasi, .. options.Metrics] };
+        Options = options;
+        Metrics = ScoringOptions.Columns(options.Metrics);
+    }
 
-    public IReadOnlyList<string> Metrics { get; } = ScoringOptions.Columns(options.Metrics);
+    public ScoringOptions Options { get; }
+
+    public IReadOnlyList<string> Metrics { get; }
 
     public ScoreRow Score(Candidate candidate, CancellationToken cancellationToken)
     {
@@ -45,9 +56,12 @@ public sealed class ModelScorer(ScoringOptions options) : ICandidateScorer
                             var s = scorer.Score(batch);
                             values["nasi"] = s.Score;
                             values["loss"] = s.Loss;
+                            if (Options.Nu is { } nu) values["objective"] = s.Score - Options.Mu * Math.Max(0, s.Score - nu);
                             provider = s.Provider;
                         }
                         break;
+                    case Metric.Objective:
+                        break; // with Nasi
                     case Metric.Ntk:
                         using (var estimator = NtkEstimator.Create(model, batch.Inputs, Options.Ntk with { Seed = Options.Seed }))
                         {
@@ -64,7 +78,7 @@ public sealed class ModelScorer(ScoringOptions options) : ICandidateScorer
                 missing.Add($"{metric.ToString().ToLowerInvariant()}: {e.Message}");
             }
         }
-        if (missing.Count == Options.Metrics.Count) throw new NasiException(string.Join("; ", missing));
+        if (missing.Count == Options.Metrics.Count(m => m != Metric.Objective)) throw new NasiException(string.Join("; ", missing));
         return new ScoreRow
         {
             Id = candidate.Id,

@@ -27,6 +27,10 @@ public sealed record ScoringOptions
     /// <summary>The sample shape for inputs whose non-batch dimensions are symbolic.</summary>
     public long[]? InputShape { get; init; }
 
+    /// <summary>μ and ν of the objective R = S − μ·max(0, S − ν).</summary>
+    public double Mu { get; init; } = 2;
+    public double? Nu { get; init; }
+
     public RuntimeOptions Runtime { get; init; } = RuntimeOptions.Default;
     public NtkOptions Ntk { get; init; } = NtkOptions.Default;
 
@@ -41,6 +45,7 @@ public sealed record ScoringOptions
         {
             Metric.Nasi => new[] { "nasi", "loss" },
             Metric.Ntk => ["ntk", "ntk_se"],
+            Metric.Objective => ["objective"],
             _ => [],
         }).ToList();
 }

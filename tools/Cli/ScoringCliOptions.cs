@@ -12,7 +12,9 @@ namespace NasiOnnx.Tools.Cli;
 /// <summary>The options that say what to compute and on which data: shared by score, rank and ntk.</summary>
 public sealed class ScoringCliOptions
 {
-    public Option<string> Metric { get; } = new("--metric") { Description = "Metrics, comma-separated: nasi, ntk.", DefaultValueFactory = _ => "nasi" };
+    public Option<string> Metric { get; } = new("--metric") { Description = "Metrics, comma-separated: nasi, ntk, objective (R, needs --nu).", DefaultValueFactory = _ => "nasi" };
+    public Option<double> Mu { get; } = new("--mu") { Description = "μ of the objective R = S − μ·max(0, S − ν).", DefaultValueFactory = _ => 2.0 };
+    public Option<double?> Nu { get; } = new("--nu") { Description = "ν of the objective." };
     public Option<int> Batch { get; } = new("--batch", "-b") { Description = "Batch size.", DefaultValueFactory = _ => 64 };
     public Option<ulong> DataSeed { get; } = new("--data-seed") { Description = "Seed of the data, labels and probes (default: --seed)." };
     public Option<string> Data { get; } = new("--data") { Description = "gaussian, a .npy of float32 NCHW inputs, or cifar10:PATH / cifar100:PATH.", DefaultValueFactory = _ => DataSpec.Gaussian };
@@ -23,7 +25,7 @@ public sealed class ScoringCliOptions
     public Option<int> Threads { get; } = new("--threads") { Description = "Intra-op threads per session (0 = ONNX Runtime's choice).", DefaultValueFactory = _ => 0 };
     public Option<string> Provider { get; } = new("--provider") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };
 
-    public IEnumerable<Option> All => [Metric, Batch, DataSeed, Data, LabelFile, Labels, Probes, RelError, Threads, Provider];
+    public IEnumerable<Option> All => [Metric, Mu, Nu, Batch, DataSeed, Data, LabelFile, Labels, Probes, RelError, Threads, Provider];
 
     public void AddTo(Command command)
     {
@@ -36,7 +38,8 @@ public sealed class ScoringCliOptions
         {
             "nasi" => Engine.Scoring.Metric.Nasi,
             "ntk" => Engine.Scoring.Metric.Ntk,
-            _ => throw new NasiException($"--metric '{m}': expected nasi or ntk"),
+            "objective" or "r" => Engine.Scoring.Metric.Objective,
+            _ => throw new NasiException($"--metric '{m}': expected nasi, ntk or objective"),
         }).Distinct().ToList();
         return metrics.Count > 0 ? metrics : throw new NasiException("--metric: name at least one metric");
     }
@@ -81,6 +84,8 @@ public sealed class ScoringCliOptions
         return new ScoringOptions
         {
             Metrics = ParseMetrics(parse.GetValue(Metric)!),
+            Mu = parse.GetValue(Mu),
+            Nu = parse.GetValue(Nu),
             BatchSize = batch,
             Seed = dataSeed,
             Data = parse.GetValue(Data)!,

@@ -72,7 +72,7 @@ public static class ScoreCommand
             if (candidates.Count == 1 && outPath is null)
                 return Report(io, candidates[0], options, parse.GetValue(json), ct);
 
-            var columns = ScoringOptions.Columns(options.Metrics);
+            var columns = new ModelScorer(options).Metrics; // validates the metric options too
             var workerCount = Math.Max(1, parse.GetValue(workers));
             // Parallel models each get one thread: measured faster on CPU than one model on all cores.
             if (options.Runtime.IntraOpThreads == 0 && workerCount > 1)

@@ -1,0 +1,121 @@
+using System.CommandLine;
+using System.Globalization;
+using NasiOnnx.Engine;
+using NasiOnnx.Engine.Init;
+using NasiOnnx.Engine.Ranking;
+using NasiOnnx.Engine.Scoring;
+using NasiOnnx.Models.Nb201;
+using NasiOnnx.Tools.Cli;
+using NasiOnnx.Tools.Output;
+
+namespace NasiOnnx.Tools.Commands;
+
+/// <summary>
+/// <c>nasi rank --space nb201</c>: scores many cells (uniform samples, a list, or all 15,625) in parallel, writes
+/// every score as it goes (resumable), and prints the top k.
+/// </summary>
+public static class RankCommand
+{
+    public static Command Create(ConsoleIO io)
+    {
+        var net = new NetworkOptions();
+        var scoring = new ScoringCliOptions();
+        var space = new Option<string>("--space") { Description = "Search space: nb201.", DefaultValueFactory = _ => "nb201" };
+        var sample = new Option<int?>("--sample") { Description = "Score this many cells drawn uniformly (seeded by --seed)." };
+        var cells = new Option<FileInfo?>("--cells") { Description = "A file of cell strings, one per line (or a CSV with an arch_str column)." };
+        var all = new Option<bool>("--all") { Description = "Score all 15,625 cells." };
+        var budget = new Option<string?>("--budget") { Description = "Stop after this many cells (e.g. 500) or this much time (e.g. 90s, 20m, 2h)." };
+        var output = new Option<string?>("--out", "-o") { Description = "Results file (.csv or .jsonl); rerunning the command resumes it." };
+        var workers = new Option<int>("--workers") { Description = "Cells scored in parallel.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var top = new Option<int>("--top", "-k") { Description = "Keep and print the top k.", DefaultValueFactory = _ => 10 };
+        var json = new Option<bool>("--json") { Description = "Print the top k as JSON." };
+        var command = new Command("rank", "Score many NAS-Bench-201 cells with a metric and keep the top k.")
+            { space, sample, cells, all, budget, output, workers, top, json };
+        net.AddTo(command);
+        scoring.AddTo(command);
+        command.SetAction((parse, ct) => io.GuardAsync(async () =>
+        {
+            if (!parse.GetValue(space)!.Equals("nb201", StringComparison.OrdinalIgnoreCase))
+                throw new NasiException($"--space '{parse.GetValue(space)}': rank supports nb201 (DARTS genotypes are scored as .onnx files with nasi score)");
+            var seed = parse.GetValue(net.Seed);
+            var networkOptions = net.Network(parse);
+            var options = scoring.Build(parse, seed);
+            var workerCount = Math.Max(1, parse.GetValue(workers));
+            if (options.Runtime.IntraOpThreads == 0 && workerCount > 1)
+                options = options with { Runtime = options.Runtime with { IntraOpThreads = 1 } };
+
+            var chosen = Cells(parse.GetValue(sample), parse.GetValue(cells), parse.GetValue(all), seed);
+            var candidates = chosen.Select(c => new Candidate(c.ToString(), () => Nb201Network.Build(c, networkOptions))).ToList();
+            var (count, time) = ParseBudget(parse.GetValue(budget));
+            var columns = new ModelScorer(options).Metrics;
+
+            io.Err.WriteLine(Engine.Runtime.SessionFactory.ProviderLine(options.Runtime));
+            using var log = parse.GetValue(output) is { } path ? ResultLog.Open(path, columns) : null;
+            IReadOnlyList<ScoreRow> rows;
+            using (var progress = new ProgressDisplay(io.Err, io.Interactive, "ranking", columns[0]))
+                rows = await RankingRunner.RunAsync(candidates, () => new ModelScorer(options), log,
+                    new RankingOptions { Workers = workerCount, BudgetCount = count, BudgetTime = time }, progress, ct);
+            var k = parse.GetValue(top);
+            if (parse.GetValue(json))
+                io.Out.WriteLine(Json.Serialize(RankingRunner.Ranked(rows, columns[0]).Take(k)));
+            else
+                RankTable.Print(io.Out, rows, columns, k);
+            if (log is not null) io.Err.WriteLine($"results: {Path.GetFullPath(log.Path)} ({rows.Count} of {candidates.Count} cells scored)");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static IReadOnlyList<Nb201Cell> Cells(int? sample, FileInfo? list, bool all, ulong seed)
+    {
+        var given = (sample is not null ? 1 : 0) + (list is not null ? 1 : 0) + (all ? 1 : 0);
+        if (given != 1) throw new NasiException("choose the cells with exactly one of --sample N, --cells FILE or --all");
+        if (all) return Nb201Cell.All().ToList();
+        if (sample is { } n)
+        {
+            if (n < 1 || n > Nb201Cell.SpaceSize) throw new NasiException($"--sample {n}: expected 1..{Nb201Cell.SpaceSize}");
+            // A seeded partial Fisher–Yates shuffle: the first n of a uniform random permutation.
+            var space = Nb201Cell.All().ToArray();
+            var rng = Rng.For(seed, "rank/sample");
+            for (var i = 0; i < n; i++)
+            {
+                var j = i + rng.NextInt(space.Length - i);
+                (space[i], space[j]) = (space[j], space[i]);
+            }
+            return space[..n];
+        }
+        string[] lines;
+        try { lines = File.ReadAllLines(list!.FullName); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new NasiException($"{list!.FullName}: cannot read the file ({e.Message})");
+        }
+        var result = new List<Nb201Cell>();
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var text = lines[i].Trim();
+            if (text.Length == 0 || text.StartsWith('#')) continue;
+            // A CSV row: take the field that looks like a cell (NAS-Bench-201 strings start with '|').
+            var field = text.Split(',').FirstOrDefault(f => f.StartsWith('|')) ?? text;
+            if (i == 0 && !field.StartsWith('|')) continue; // a header
+            if (!Nb201Cell.TryParse(field, out var cell, out var error)) throw new NasiException($"{list!.FullName}:{i + 1}: {error}");
+            result.Add(cell!);
+        }
+        return result.Distinct().ToList();
+    }
+
+    public static (int? Count, TimeSpan? Time) ParseBudget(string? text)
+    {
+        if (text is null) return (null, null);
+        var t = text.Trim().ToLowerInvariant();
+        double Number(string s) => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0
+            ? v : throw new NasiException($"--budget '{text}': expected a cell count (500) or a time (90s, 20m, 2h)");
+        return t[^1] switch
+        {
+            's' => (null, TimeSpan.FromSeconds(Number(t[..^1]))),
+            'm' => (null, TimeSpan.FromMinutes(Number(t[..^1]))),
+            'h' => (null, TimeSpan.FromHours(Number(t[..^1]))),
+            _ => int.TryParse(t, out var n) && n > 0 ? (n, null) : throw new NasiException($"--budget '{text}': expected a cell count (500) or a time (90s, 20m, 2h)"),
+        };
+    }
+}
