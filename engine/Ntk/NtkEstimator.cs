@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using Onnx;
+using NasiOnnx.Engine.Data;
 using NasiOnnx.Engine.Graphs;
 using NasiOnnx.Engine.Runtime;
 
@@ -11,6 +12,7 @@ namespace NasiOnnx.Engine.Ntk;
 /// E_v ‖J v‖² = ‖J‖²_F and the Gram matrix E_v (J v)(J v)ᵀ = J Jᵀ, for any v with E[v vᵀ] = I.
 /// Probes run in rounds, one probe per worker, and are combined in probe order, and probe k's direction
 /// depends only on (seed, k): the same seed gives the same numbers however the threads are timed.
+/// One estimate at a time per instance: the workers' buffers are reused.
 /// </summary>
 /// <remarks>
 /// The exact reference (one backward pass per sample and logit through a gradient graph) is an
@@ -69,6 +71,10 @@ public sealed class NtkEstimator : IDisposable
             throw;
         }
     }
+
+    /// <summary>As <see cref="Create(ModelProto, Tensor, NtkOptions?)"/> on the batch's inputs (labels are not used).</summary>
+    public static NtkEstimator Create(ModelProto model, Batch batch, NtkOptions? options = null) =>
+        Create(model, batch.Inputs, options);
 
     public NtkOptions Options { get; }
 
