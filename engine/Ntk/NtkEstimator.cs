@@ -28,7 +28,11 @@ public sealed class NtkEstimator : IDisposable
     private readonly float[][] _directions;
     private readonly double[][] _products;
 
-    /// <summary>Estimates with caller-owned workers (identical models and batches, one per thread).</summary>
+    /// <summary>
+    /// Estimates with caller-owned workers (identical models and batches, one per thread), e.g. an exact
+    /// Jacobian. Only the probe settings of <paramref name="options"/> apply; Step, Scheme, Workers,
+    /// ThreadsPerWorker and Provider are the workers' own (Step and Scheme are still echoed in results).
+    /// </summary>
     public NtkEstimator(IReadOnlyList<IJacobianProduct> workers, NtkOptions options) : this(workers, options, owns: false) { }
 
     private NtkEstimator(IReadOnlyList<IJacobianProduct> workers, NtkOptions options, bool owns)
