@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using Onnx;
+using NasiOnnx.Engine.Data;
 using NasiOnnx.Engine.Graphs;
 using NasiOnnx.Engine.Runtime;
 
@@ -11,6 +12,7 @@ namespace NasiOnnx.Engine.Ntk;
 /// E_v ‖J v‖² = ‖J‖²_F and the Gram matrix E_v (J v)(J v)ᵀ = J Jᵀ, for any v with E[v vᵀ] = I.
 /// Probes run in rounds, one probe per worker, and are combined in probe order, and probe k's direction
 /// depends only on (seed, k): the same seed gives the same numbers however the threads are timed.
+/// One estimate at a time per instance: the workers' buffers are reused.
 /// </summary>
 /// <remarks>
 /// The exact reference (one backward pass per sample and logit through a gradient graph) is an
@@ -26,7 +28,11 @@ public sealed class NtkEstimator : IDisposable
     private readonly float[][] _directions;
     private readonly double[][] _products;
 
-    /// <summary>Estimates with caller-owned workers (identical models and batches, one per thread).</summary>
+    /// <summary>
+    /// Estimates with caller-owned workers (identical models and batches, one per thread), e.g. an exact
+    /// Jacobian. Only the probe settings of <paramref name="options"/> apply; Step, Scheme, Workers,
+    /// ThreadsPerWorker and Provider are the workers' own (Step and Scheme are still echoed in results).
+    /// </summary>
     public NtkEstimator(IReadOnlyList<IJacobianProduct> workers, NtkOptions options) : this(workers, options, owns: false) { }
 
     private NtkEstimator(IReadOnlyList<IJacobianProduct> workers, NtkOptions options, bool owns)
@@ -70,6 +76,10 @@ public sealed class NtkEstimator : IDisposable
         }
     }
 
+    /// <summary>As <see cref="Create(ModelProto, Tensor, NtkOptions?)"/> on the batch's inputs (labels are not used).</summary>
+    public static NtkEstimator Create(ModelProto model, Batch batch, NtkOptions? options = null) =>
+        Create(model, batch.Inputs, options);
+
     public NtkOptions Options { get; }
 
     public int Workers => _workers.Length;
@@ -84,44 +94,57 @@ public sealed class NtkEstimator : IDisposable
 
     /// <summary>
     /// The Gram matrix estimate from the same probes as <see cref="Trace"/> (same count or stopping rule, same
-    /// seed), its per-sample contraction and both spectra.
+    /// seed): the b × b per-sample matrix always, the bn × bn one when <see cref="NtkOptions.FullGram"/> is set,
+    /// each with its spectrum.
     /// </summary>
     public NtkGram Gram(IProgress<NtkProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var rows = BatchSize * Outputs;
-        if (rows > MaxGramRows)
-            throw new NasiException($"Gram matrix of {rows} rows (batch {BatchSize} × {Outputs} outputs): at most {MaxGramRows}.");
-        var sum = new double[rows * rows];
-        var trace = Probe(jv => AddOuterProduct(sum, jv), progress, cancellationToken);
-        var full = new double[rows * rows];
-        for (var i = 0; i < rows; i++)
-        for (var j = i; j < rows; j++)
-            full[i * rows + j] = full[j * rows + i] = sum[i * rows + j] / trace.Probes;
+        var withFull = Options.FullGram;
+        if (withFull && rows > MaxGramRows)
+            throw new NasiException(
+                $"Full Gram matrix of {rows} rows (batch {BatchSize} × {Outputs} outputs): at most {MaxGramRows}; set FullGram = false for the per-sample one.");
         var b = BatchSize;
-        var n = Outputs;
-        var perSample = new double[b * b];
-        for (var i = 0; i < b; i++)
-        for (var j = 0; j < b; j++)
+        var fullSum = withFull ? new double[rows * rows] : null;
+        var sampleSum = new double[b * b];
+        var trace = Probe(jv =>
         {
-            double s = 0;
-            for (var c = 0; c < n; c++) s += full[(i * n + c) * rows + j * n + c];
-            perSample[i * b + j] = s;
-        }
-        var fullGram = new GramMatrix(rows, full);
-        var sampleGram = new GramMatrix(b, perSample);
-        return new NtkGram(trace, fullGram, sampleGram, NtkSpectrum.Of(fullGram), NtkSpectrum.Of(sampleGram));
+            if (fullSum is not null) AddOuterProduct(fullSum, jv, 1);
+            AddOuterProduct(sampleSum, jv, Outputs);
+        }, progress, cancellationToken);
+        var sample = Symmetric(sampleSum, b, trace.Probes);
+        var full = fullSum is null ? null : Symmetric(fullSum, rows, trace.Probes);
+        return new NtkGram(trace, full, sample, full is null ? null : NtkSpectrum.Of(full), NtkSpectrum.Of(sample));
     }
 
-    /// <summary>Upper triangle only; <see cref="Gram"/> mirrors it.</summary>
-    private static void AddOuterProduct(double[] sum, double[] jv)
+    /// <summary>Upper triangle of sum / count, mirrored.</summary>
+    private static GramMatrix Symmetric(double[] sum, int size, int count)
     {
-        var rows = jv.Length;
-        for (var i = 0; i < rows; i++)
+        var values = new double[size * size];
+        for (var i = 0; i < size; i++)
+        for (var j = i; j < size; j++)
+            values[i * size + j] = values[j * size + i] = sum[i * size + j] / count;
+        return new GramMatrix(size, values);
+    }
+
+    /// <summary>
+    /// Adds the upper triangle of Σ_c u_c u_cᵀ, where jv is read as [m, width] and u_c is its column c: width 1
+    /// gives the full (J v)(J v)ᵀ, width n the per-sample contraction over logits.
+    /// </summary>
+    private static void AddOuterProduct(double[] sum, double[] jv, int width)
+    {
+        var m = jv.Length / width;
+        for (var i = 0; i < m; i++)
         {
-            var a = jv[i];
-            if (a == 0) continue;
-            var row = sum.AsSpan(i * rows, rows);
-            for (var j = i; j < rows; j++) row[j] += a * jv[j];
+            var a = jv.AsSpan(i * width, width);
+            var row = sum.AsSpan(i * m, m);
+            for (var j = i; j < m; j++)
+            {
+                var bRow = jv.AsSpan(j * width, width);
+                double dot = 0;
+                for (var c = 0; c < width; c++) dot += a[c] * bRow[c];
+                row[j] += dot;
+            }
         }
     }
 

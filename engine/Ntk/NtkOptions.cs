@@ -25,6 +25,12 @@ public sealed record NtkOptions
     /// <summary>‖h v‖ of the central differences (see <see cref="FiniteDifferenceJvp.DefaultStep"/>).</summary>
     public double Step { get; init; } = FiniteDifferenceJvp.DefaultStep;
 
+    /// <summary>
+    /// Whether <see cref="NtkEstimator.Gram"/> also builds the bn × bn matrix (at most
+    /// <see cref="NtkEstimator.MaxGramRows"/> rows; its eigen-decomposition costs O((bn)³)).
+    /// </summary>
+    public bool FullGram { get; init; } = true;
+
     /// <summary>Central (two passes per probe) or forward (one) differences.</summary>
     public DifferenceScheme Scheme { get; init; } = DifferenceScheme.Central;
 

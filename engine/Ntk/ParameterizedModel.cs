@@ -36,7 +36,7 @@ public sealed class ParameterizedModel
     public IReadOnlyList<ParameterSlot> Parameters { get; }
 
     /// <summary>θ at initialization, flat, in <see cref="Parameters"/> order.</summary>
-    public float[] InitialValues { get; }
+    public ReadOnlyMemory<float> InitialValues { get; }
 
     public int Count => InitialValues.Length;
 

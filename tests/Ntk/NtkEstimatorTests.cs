@@ -156,6 +156,7 @@ public class NtkEstimatorTests
         var (estimator, x) = Linear(Options(4000));
         using var _ = estimator;
         var gram = estimator.Gram();
+        var full = gram.Full!;
 
         // Θ[(i,c),(j,e)] = δ_ce (x_i·x_j + 1); summed over logits: n (x_i·x_j + 1).
         var rows = Batch * N;
@@ -169,7 +170,7 @@ public class NtkEstimatorTests
             for (var e = 0; e < N; e++)
             {
                 var exact = c == e ? dot : 0;
-                errorSq += Math.Pow(gram.Full[i * N + c, j * N + e] - exact, 2);
+                errorSq += Math.Pow(full[i * N + c, j * N + e] - exact, 2);
                 normSq += exact * exact;
             }
             sampleErrorSq += Math.Pow(gram.PerSample[i, j] - N * dot, 2);
@@ -180,9 +181,9 @@ public class NtkEstimatorTests
         Assert.That(Math.Sqrt(errorSq / normSq), Is.LessThan(0.1));
         Assert.That(Math.Sqrt(sampleErrorSq / sampleNormSq), Is.LessThan(0.05));
 
-        var trace = Enumerable.Range(0, rows).Sum(r => gram.Full[r, r]);
+        var trace = Enumerable.Range(0, rows).Sum(r => full[r, r]);
         Assert.That(trace, Is.EqualTo(gram.Trace.Trace).Within(1e-9).Percent, "trace of Θ̂ = trace estimate");
-        Assert.That(gram.FullSpectrum.Eigenvalues.Sum(), Is.EqualTo(trace).Within(1e-9).Percent);
+        Assert.That(gram.FullSpectrum!.Eigenvalues.Sum(), Is.EqualTo(trace).Within(1e-9).Percent);
         Assert.That(gram.FullSpectrum.Eigenvalues, Has.Length.EqualTo(rows).And.Ordered);
         Assert.That(gram.PerSampleSpectrum.ConditionNumber, Is.Not.Null.And.GreaterThan(1));
     }
@@ -240,9 +241,26 @@ public class NtkEstimatorTests
         Assert.That(json, Does.Contain("\"ProbeKind\":\"Rademacher\""));
         var back = JsonSerializer.Deserialize<NtkGram>(json)!;
         Assert.That(back.Trace, Is.EqualTo(gram.Trace));
-        Assert.That(back.Full.Values, Is.EqualTo(gram.Full.Values));
+        Assert.That(back.Full!.Values, Is.EqualTo(gram.Full!.Values));
         // 6 probes, 12 rows: the full estimate is singular, and says so with a null condition number.
-        Assert.That(back.FullSpectrum.ConditionNumber, Is.Null);
+        Assert.That(back.FullSpectrum!.ConditionNumber, Is.Null);
+    }
+
+    [Test]
+    public void PerSampleGramWithoutTheFullMatrixIsTheSame()
+    {
+        var (withFull, _) = Linear(Options(20));
+        var (without, _) = Linear(Options(20) with { FullGram = false });
+        using (withFull)
+        using (without)
+        {
+            var a = withFull.Gram();
+            var b = without.Gram();
+            Assert.That(b.Full, Is.Null);
+            Assert.That(b.FullSpectrum, Is.Null);
+            Assert.That(b.PerSample.Values, Is.EqualTo(a.PerSample.Values).Within(1e-12).Percent);
+            Assert.That(JsonSerializer.Serialize(b), Does.Contain("\"Full\":null"));
+        }
     }
 
     [TestCase(nameof(NtkOptions.Probes), "Probes = 1")]

@@ -18,7 +18,7 @@ public class ParameterizedModelTests
         Assert.That(p.Model.Graph.Input.Select(i => i.Name), Is.SupersetOf(names));
         Assert.That(p.DataInput, Is.EqualTo("x"));
         Assert.That(p.Count, Is.EqualTo(4 * 27 + 4 + 4 + 3 * 4 + 3));
-        Assert.That(p.InitialValues.AsSpan(p.Parameters[3].Offset, 12).ToArray(),
+        Assert.That(p.InitialValues.Slice(p.Parameters[3].Offset, 12).ToArray(),
             Is.EqualTo(TensorData.ReadFloats(model.Graph.Initializer.Single(t => t.Name == "fc.w"))));
         Assert.That(model.Graph.Initializer, Has.Count.EqualTo(7), "the original model is left as it was");
     }
