@@ -19,6 +19,7 @@ public static class Program
             ScoreCommand.Create(io),
             SearchCommand.Create(io),
             RankCommand.Create(io),
+            NtkCommand.Create(io),
             InfoCommand.Create(io),
             EvaluateCommand.Create(io),
         };
