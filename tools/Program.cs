@@ -20,6 +20,7 @@ public static class Program
             SearchCommand.Create(io),
             RankCommand.Create(io),
             NtkCommand.Create(io),
+            MergeCommand.Create(io),
             InfoCommand.Create(io),
             EvaluateCommand.Create(io),
         };

@@ -66,6 +66,28 @@ public sealed class ResultLog : IDisposable
         }
     }
 
+    /// <summary>Reads a results file without opening it for appending: its metric columns and complete rows.</summary>
+    public static (IReadOnlyList<string> Metrics, IReadOnlyList<ScoreRow> Rows) Read(string path)
+    {
+        string text;
+        try { text = File.ReadAllText(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new NasiException($"{path}: cannot read the results file ({e.Message})", e);
+        }
+        text = text[..(text.LastIndexOf('\n') + 1)]; // a torn last line is not a row
+        if (IsJson(path))
+        {
+            var rows = ReadJson(text, path);
+            return (rows.SelectMany(r => r.Metrics.Keys).Distinct().ToList(), rows);
+        }
+        var header = text.Split('\n')[0].Split(',');
+        if (!header.Take(FixedColumns.Length).SequenceEqual(FixedColumns))
+            throw new NasiException($"{path}: not a results file of nasi (its columns start {string.Join(",", header.Take(FixedColumns.Length))})");
+        var metrics = header.Skip(FixedColumns.Length).ToList();
+        return (metrics, ReadCsv(text, path, metrics));
+    }
+
     public void Append(ScoreRow row)
     {
         var line = _json ? JsonLine(row) : CsvLine(row);

@@ -35,8 +35,7 @@ public sealed class ModelScorer : ICandidateScorer
         var clock = Stopwatch.StartNew();
         var model = Prepare(candidate.Load(), candidate.Id);
         var signature = ModelSignature.Of(model, Options.BatchSize, Options.InputShape, candidate.Id);
-        var parameters = ParameterSet.Of(model).Count;
-        CheckLimits(model, signature, parameters, candidate.Id);
+        var parameters = CheckLimits(model, signature, candidate.Id);
         var batch = OpenData(signature).Draw(Options.BatchSize);
 
         var values = new Dictionary<string, double>();
@@ -103,8 +102,10 @@ public sealed class ModelScorer : ICandidateScorer
     public BatchSource OpenData(ModelSignature signature) =>
         DataSpec.Open(Options.Data, signature.SampleShape, signature.Classes, Options.Labels, Options.LabelFile, Options.Seed);
 
-    private void CheckLimits(ModelProto model, ModelSignature signature, long parameters, string source)
+    /// <summary>Refuses, before anything is allocated for it, a model over the limits; returns its parameter count.</summary>
+    public long CheckLimits(ModelProto model, ModelSignature signature, string source)
     {
+        var parameters = ParameterSet.Of(model).Count;
         if (Options.MaxParameters is { } maxParams && parameters > maxParams)
             throw new NasiException($"{source}: {parameters:N0} parameters exceed --max-params {maxParams:N0}");
         foreach (var t in model.Graph.Initializer)
@@ -120,6 +121,7 @@ public sealed class ModelScorer : ICandidateScorer
             if (estimate > maxBytes)
                 throw new NasiException($"{source}: needs about {estimate / (1 << 20):N0} MiB, more than --max-memory {maxBytes / (1 << 20):N0} MiB");
         }
+        return parameters;
     }
 
     public void Dispose() { }

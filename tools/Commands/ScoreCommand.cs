@@ -98,6 +98,7 @@ public static class ScoreCommand
         var clock = Stopwatch.StartNew();
         var model = scorer.Prepare(candidate.Load(), candidate.Id);
         var signature = ModelSignature.Of(model, options.BatchSize, options.InputShape, candidate.Id);
+        var parameters = scorer.CheckLimits(model, signature, candidate.Id);
         var data = scorer.OpenData(signature);
         var batch = data.Draw(options.BatchSize);
         var buildSeconds = clock.Elapsed.TotalSeconds;
@@ -115,7 +116,7 @@ public static class ScoreCommand
             using var estimator = NtkEstimator.Create(model, batch.Inputs, options.Ntk with { Seed = options.Seed });
             ntk = estimator.Trace(null, ct);
         }
-        var report = new ScoreReport(candidate.Id, ParameterSet.Of(model).Count, signature.InputShape, data.Description,
+        var report = new ScoreReport(candidate.Id, parameters, signature.InputShape, data.Description,
             data.Labels.ToString().ToLowerInvariant(), options.Seed,
             nasi is null ? null : new NasiPart(nasi.Score, nasi.GradientNorm, nasi.Loss, nasi.BuildSeconds, nasi.RunSeconds),
             ntk is null ? null : new NtkPart(ntk.Trace, ntk.StandardError, ntk.Probes, ntk.Converged, ntk.Seconds),
