@@ -32,6 +32,21 @@ public sealed class ModelScorer : ICandidateScorer
 
     public ScoreRow Score(Candidate candidate, CancellationToken cancellationToken)
     {
+        try
+        {
+            return ScoreUnnamed(candidate, cancellationToken);
+        }
+        catch (NasiException e) when (!e.Message.Contains(candidate.Id, StringComparison.Ordinal))
+        {
+            throw Named(candidate.Id, e);
+        }
+    }
+
+    /// <summary>The error with the model's name in front, so a row or a line on stderr says which file failed.</summary>
+    public static NasiException Named(string id, NasiException e) => new($"{id}: {e.Message}", e);
+
+    private ScoreRow ScoreUnnamed(Candidate candidate, CancellationToken cancellationToken)
+    {
         var clock = Stopwatch.StartNew();
         var model = Prepare(candidate.Load(), candidate.Id);
         var signature = ModelSignature.Of(model, Options.BatchSize, Options.InputShape, candidate.Id);

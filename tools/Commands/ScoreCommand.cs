@@ -70,7 +70,16 @@ public static class ScoreCommand
 
             var outPath = parse.GetValue(output);
             if (candidates.Count == 1 && outPath is null)
-                return Report(io, candidates[0], options, parse.GetValue(json), ct);
+            {
+                try
+                {
+                    return Report(io, candidates[0], options, parse.GetValue(json), ct);
+                }
+                catch (NasiException e) when (!e.Message.Contains(candidates[0].Id, StringComparison.Ordinal))
+                {
+                    throw ModelScorer.Named(candidates[0].Id, e);
+                }
+            }
 
             var columns = new ModelScorer(options).Metrics; // validates the metric options too
             var workerCount = Math.Max(1, parse.GetValue(workers));
