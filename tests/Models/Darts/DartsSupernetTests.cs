@@ -26,8 +26,15 @@ public class DartsSupernetTests
         var options = Tiny with { AffineCells = affineCells };
         Assert.That(ParameterSet.Of(DartsSupernet.Build(options)).Count,
             Is.EqualTo(DartsParameterCount.Supernet(options.C, options.Layers, options.Classes, affineCells)));
-        Assert.That(ParameterSet.Of(DartsSupernet.Build(DartsSupernetOptions.Default)).Count,
-            Is.EqualTo(DartsParameterCount.Supernet(16, 8, 10)));
+    }
+
+    [Test]
+    public void DefaultAndDartsSearchSizesHaveTheirClosedFormCounts()
+    {
+        Assert.That(ParameterSet.Of(DartsSupernet.Build(DartsSupernetOptions.Default)).Count, Is.EqualTo(DartsParameterCount.Supernet(8, 5, 10)));
+        // DARTS's search size: the integer is the closed form's, pinned so a change to either shows
+        Assert.That(ParameterSet.Of(DartsSupernet.Build(DartsSupernetOptions.DartsSearch)).Count, Is.EqualTo(1_930_618));
+        Assert.That(DartsParameterCount.Supernet(16, 8, 10), Is.EqualTo(1_930_618));
     }
 
     [Test]
