@@ -50,6 +50,10 @@ public class DartsSupernetTests
         Assert.That(pool.Input[1], Is.EqualTo("const/bn_ones_4"));
         Assert.That(model.Graph.Node.Single(n => n.Output[0] == "const/bn_ones_4").OpType, Is.EqualTo("ConstantOfShape"));
 
+        var count = ParameterSet.Of(model).Count;
+        Assert.That(ModelNormalizer.ConstantsToInitializers(model), Is.Zero);
+        Assert.That(ParameterSet.Of(model).Count, Is.EqualTo(count));
+
         var affine = ParameterSet.Of(DartsSupernet.Build(Tiny with { AffineCells = true })).Names.ToList();
         Assert.That(affine, Does.Contain("cell0/edge_2_0/sep_conv_3x3/bn1/scale"));
         Assert.That(affine, Has.None.Contains("pool_3x3/bn/"), "the BN after pooling is never affine");
