@@ -20,7 +20,7 @@ public sealed class DartsCell : IEquatable<DartsCell>
     public const int StateCount = NodeCount + 2;
 
     /// <summary>The concat list of every published genotype: the four intermediate nodes.</summary>
-    public static IReadOnlyList<int> DefaultConcat { get; } = [2, 3, 4, 5];
+    public static IReadOnlyList<int> DefaultConcat { get; } = Array.AsReadOnly(new[] { 2, 3, 4, 5 });
 
     private readonly DartsEdge[] _edges;
     private readonly int[] _concat;
@@ -37,13 +37,15 @@ public sealed class DartsCell : IEquatable<DartsCell>
         if (FindConcatProblem(concat) is { } concatProblem) throw new ArgumentException(concatProblem.Problem, nameof(concat));
         _edges = edges.ToArray();
         _concat = concat.ToArray();
+        Edges = Array.AsReadOnly(_edges);
+        Concat = Array.AsReadOnly(_concat);
     }
 
-    /// <summary>The eight pairs in published order.</summary>
-    public IReadOnlyList<DartsEdge> Edges => _edges;
+    /// <summary>The eight pairs in published order (a read-only view: the cell is immutable).</summary>
+    public IReadOnlyList<DartsEdge> Edges { get; }
 
     /// <summary>The states concatenated into the cell's output, in order.</summary>
-    public IReadOnlyList<int> Concat => _concat;
+    public IReadOnlyList<int> Concat { get; }
 
     /// <summary>The <paramref name="k"/>-th (0 or 1) pair of intermediate node <paramref name="node"/> (state index 2..5).</summary>
     public DartsEdge this[int node, int k]

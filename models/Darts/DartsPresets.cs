@@ -60,7 +60,7 @@ public static class DartsPresets
         ["pc-darts"] = PcDarts,
         ["pc-darts-imagenet"] = PcDartsImageNet,
         ["p-darts"] = PDarts,
-    };
+    }.AsReadOnly();
 
     /// <summary>Other spellings the code repositories use, by <see cref="Key"/>.</summary>
     private static readonly Dictionary<string, string> Aliases = new(StringComparer.Ordinal)

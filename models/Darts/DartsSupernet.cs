@@ -17,11 +17,20 @@ namespace NasiOnnx.Models.Darts;
 /// parameters, as in DARTS.
 /// </summary>
 /// <remarks>
-/// Search size (measured on this project's 2-core CPU machine, ONNX Runtime 1.31.1, 2 intra-op threads, batch 64,
-/// 32×32, training-mode BN, forward only, median of 3 runs after one warm-up; peak working set of the test process):
-/// see <c>MEASUREMENTS</c> below. The default, DARTS's own C = 16 with 8 cells, is the size NASI and DARTS search at.
-/// MEASUREMENTS
-/// </remarks>
+/// Search size, measured on this project's 2-core CPU machine (ONNX Runtime 1.31.1 CPU, 2 intra-op threads, batch 64,
+/// 32×32, training-mode BN; <c>DartsSupernetTests.MeasureForwardTimeAndMemory</c>, run while other builds kept the load
+/// average at 12–16, so times are inflated and noisy, e.g. the smaller net's forward measured slower):
+/// <code>
+/// C  cells  parameters  nodes  forward  activations kept for a gradient  loss + gradient pass
+/// 8  5        394,210   3,264  2.2 s    3.5 GB                           15.9 s, peak working set 4.7 GB
+/// 16 5      1,275,834   3,264  1.3 s    7.0 GB                           (not run: ≈ 9.5 GB by the 8/5 ratio)
+/// 16 8      1,930,618   5,037  2.2 s    11.4 GB                          (not run: ≈ 15 GB)
+/// </code>
+/// "Activations" sums every float node output at batch 64, what a reverse pass may keep; the one gradient pass run
+/// peaked at 1.35× that. NASI needs several gradient passes per sample (T = 100), so the default is C = 8 with 5 cells,
+/// the largest of these whose gradient pass fits comfortably in this shared machine's 23 GB; DARTS's own search size,
+/// C = 16 with 8 cells, is one option away for a machine with the memory (a GPU).
+/// /// </remarks>
 public static class DartsSupernet
 {
     public const string InputName = "input";

@@ -161,6 +161,9 @@ public class DartsGenotypeTests
         Assert.Throws<ArgumentException>(() => _ = new DartsCell(edges[..7]));
         Assert.Throws<ArgumentException>(() => _ = new DartsCell(DartsPresets.DartsV2.Normal.Edges, [2, 9]));
         Assert.That(new DartsCell(DartsPresets.DartsV2.Normal.Edges), Is.EqualTo(DartsPresets.DartsV2.Normal));
+        // immutable: the lists handed out cannot be cast back to arrays and edited
+        Assert.That(DartsPresets.DartsV2.Normal.Edges, Is.Not.InstanceOf<DartsEdge[]>());
+        Assert.That(DartsPresets.DartsV2.Normal.Concat, Is.Not.InstanceOf<int[]>());
     }
 
     [Test]

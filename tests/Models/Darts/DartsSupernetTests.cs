@@ -1,5 +1,6 @@
+using NasiOnnx.Engine.Autodiff;
 using NasiOnnx.Engine.Graphs;
-using NasiOnnx.Engine.Init;
+using NasiOnnx.Engine.Runtime;
 using NasiOnnx.Models.Darts;
 
 namespace NasiOnnx.Tests.Models.Darts;
@@ -25,8 +26,15 @@ public class DartsSupernetTests
         var options = Tiny with { AffineCells = affineCells };
         Assert.That(ParameterSet.Of(DartsSupernet.Build(options)).Count,
             Is.EqualTo(DartsParameterCount.Supernet(options.C, options.Layers, options.Classes, affineCells)));
-        Assert.That(ParameterSet.Of(DartsSupernet.Build(DartsSupernetOptions.Default)).Count,
-            Is.EqualTo(DartsParameterCount.Supernet(16, 8, 10)));
+    }
+
+    [Test]
+    public void DefaultAndDartsSearchSizesHaveTheirClosedFormCounts()
+    {
+        Assert.That(ParameterSet.Of(DartsSupernet.Build(DartsSupernetOptions.Default)).Count, Is.EqualTo(DartsParameterCount.Supernet(8, 5, 10)));
+        // DARTS's search size: the integer is the closed form's, pinned so a change to either shows
+        Assert.That(ParameterSet.Of(DartsSupernet.Build(DartsSupernetOptions.DartsSearch)).Count, Is.EqualTo(1_930_618));
+        Assert.That(DartsParameterCount.Supernet(16, 8, 10), Is.EqualTo(1_930_618));
     }
 
     [Test]
@@ -42,6 +50,10 @@ public class DartsSupernetTests
         Assert.That(pool.Input[1], Is.EqualTo("const/bn_ones_4"));
         Assert.That(model.Graph.Node.Single(n => n.Output[0] == "const/bn_ones_4").OpType, Is.EqualTo("ConstantOfShape"));
 
+        var count = ParameterSet.Of(model).Count;
+        Assert.That(ModelNormalizer.ConstantsToInitializers(model), Is.Zero);
+        Assert.That(ParameterSet.Of(model).Count, Is.EqualTo(count));
+
         var affine = ParameterSet.Of(DartsSupernet.Build(Tiny with { AffineCells = true })).Names.ToList();
         Assert.That(affine, Does.Contain("cell0/edge_2_0/sep_conv_3x3/bn1/scale"));
         Assert.That(affine, Has.None.Contains("pool_3x3/bn/"), "the BN after pooling is never affine");
@@ -50,21 +62,23 @@ public class DartsSupernetTests
     [Test]
     public void RunsOnSoftmaxedWeightsAndEveryWeightMatters()
     {
-        var model = DartsSupernet.Build(Tiny);
+        using var session = SessionFactory.Create(DartsSupernet.Build(Tiny), new RuntimeOptions { Provider = ExecutionProvider.Cpu });
         var input = ModelRuns.Gaussian(1, 2, 3, 8, 8);
+        Tensor Logits(Tensor normal, Tensor reduce) =>
+            session.Run(new Dictionary<string, Tensor> { ["input"] = input, ["arch_normal"] = normal, ["arch_reduce"] = reduce }, null, ["logits"])[0];
         var normal = Softmaxed(2);
         var reduce = Softmaxed(3);
-        var logits = Run(model, input, normal, reduce);
+        var logits = Logits(normal, reduce);
         Assert.That(logits.Shape, Is.EqualTo(new long[] { 2, 10 }));
         Assert.That(logits.Data, Has.All.Matches<float>(float.IsFinite));
 
         var changed = reduce with { Data = (float[])reduce.Data.Clone() };
         changed.Data[DartsSupernet.EdgeIndex(4, 1) * 8 + (int)DartsOp.SepConv5x5] += 0.5f;
-        Assert.That(Run(model, input, normal, changed).Data, Is.Not.EqualTo(logits.Data).Within(1e-6));
+        Assert.That(Logits(normal, changed).Data, Is.Not.EqualTo(logits.Data).Within(1e-6));
 
         var noneOnly = normal with { Data = (float[])normal.Data.Clone() };
         noneOnly.Data[DartsSupernet.EdgeIndex(5, 3) * 8 + (int)DartsOp.None] += 0.5f;
-        Assert.That(Run(model, input, noneOnly, reduce).Data, Is.EqualTo(logits.Data), "'none' contributes zero whatever its weight");
+        Assert.That(Logits(noneOnly, reduce).Data, Is.EqualTo(logits.Data), "'none' contributes zero whatever its weight");
     }
 
     [Test]
@@ -97,9 +111,51 @@ public class DartsSupernetTests
         Assert.That(ex.Message, Does.Contain("C must be at least 1").And.Contain("Classes must be at least 1"));
     }
 
+    [Test]
+    public void ArchitectureGradientFlowsThroughTheAutodiffTransform()
+    {
+        // One cell, a reduction cell (Layers = 1): every op, strided, FactorizedReduce and the pooling BNs, at a gradient
+        // model size whose session builds in seconds (a normal cell too, Layers = 3, takes half a minute here).
+        var model = DartsSupernet.Build(Tiny with { Layers = 1, Batch = 2 });
+        var grad = LossGradient.Build(model, [2, 3, 8, 8], wrtInputs: [DartsSupernet.NormalWeightsName, DartsSupernet.ReduceWeightsName]);
+        using var session = SessionFactory.Create(grad.Model, new RuntimeOptions { Provider = ExecutionProvider.Cpu });
+        var input = ModelRuns.Gaussian(1, 2, 3, 8, 8);
+        long[] labels = [3, 7];
+        var normal = Softmaxed(2);
+        Tensor[] Step(Tensor reduce) => session.Run(
+            new Dictionary<string, Tensor> { ["input"] = input, ["arch_normal"] = normal, ["arch_reduce"] = reduce },
+            new Dictionary<string, long[]> { ["labels"] = labels },
+            ["loss", "grad/arch_normal", "grad/arch_reduce"]);
+
+        var reduce = Softmaxed(3);
+        var outputs = Step(reduce);
+        Assert.That(outputs[1].Data, Is.All.EqualTo(0f), "no normal cell in a one-cell supernet");
+        var g = outputs[2];
+        Assert.That(g.Shape, Is.EqualTo(new long[] { 14, 8 }));
+        Assert.That(g.Data, Has.All.Matches<float>(float.IsFinite));
+        Assert.That(Enumerable.Range(0, 14).Select(e => g.Data[e * 8 + (int)DartsOp.None]), Is.All.EqualTo(0f), "'none' has no graph");
+        Assert.That(g.Data.Count(v => v != 0), Is.EqualTo(14 * 7));
+
+        // ∂loss/∂A against central differences of the loss. The loss curves strongly in A: float32 differences need a
+        // step near 1e-3 (measured: 1e-2 is off by up to 30 %, 1e-3 within 2 %).
+        foreach (var (node, from, op) in new[] { (2, 0, DartsOp.SkipConnect), (4, 3, DartsOp.SepConv5x5), (5, 1, DartsOp.MaxPool3x3) })
+        {
+            var k = DartsSupernet.EdgeIndex(node, from) * 8 + (int)op;
+            const float h = 1e-3f;
+            var plus = reduce with { Data = (float[])reduce.Data.Clone() };
+            var minus = reduce with { Data = (float[])reduce.Data.Clone() };
+            plus.Data[k] += h;
+            minus.Data[k] -= h;
+            var difference = (Step(plus)[0].Data[0] - Step(minus)[0].Data[0]) / (2 * h);
+            Assert.That(g.Data[k], Is.EqualTo(difference).Within(0.05 * Math.Abs(difference) + 2e-3), $"edge {node}←{from}, {op.Name()}");
+        }
+    }
+
     /// <summary>
-    /// Cost of the supernet at search sizes on this machine (batch 64, 32×32, training-mode BN, forward only, two
-    /// intra-op threads). Explicit: it takes minutes; the figures are recorded in <see cref="DartsSupernet"/>'s remarks.
+    /// Cost of the supernet at search sizes on this machine, batch 64, 32×32, training-mode BN, two intra-op threads:
+    /// one forward pass (median of 3 after a warm-up), the float activations a gradient pass keeps (every node output,
+    /// from a probe at batch 8, times 8), and one loss + gradient pass (θ and both arch inputs) where those fit in
+    /// 4 GB. Explicit: it takes minutes; the figures are recorded in <see cref="DartsSupernet"/>'s remarks.
     /// </summary>
     [Explicit("measurement, minutes")]
     [TestCase(8, 5)]
@@ -107,33 +163,46 @@ public class DartsSupernetTests
     [TestCase(16, 8)]
     public void MeasureForwardTimeAndMemory(int c, int layers)
     {
-        var build = System.Diagnostics.Stopwatch.StartNew();
-        var model = DartsSupernet.Build(new DartsSupernetOptions { C = c, Layers = layers, Batch = 64 });
-        var bytes = ModelFile.ToBytes(model).Length;
-        build.Stop();
-        var rss0 = Environment.WorkingSet;
-        var create = System.Diagnostics.Stopwatch.StartNew();
-        using var session = NasiOnnx.Engine.Runtime.SessionFactory.Create(model,
-            new NasiOnnx.Engine.Runtime.RuntimeOptions { Provider = NasiOnnx.Engine.Runtime.ExecutionProvider.Cpu, IntraOpThreads = 2 });
-        create.Stop();
+        const int batch = 64;
+        var threads = new RuntimeOptions { Provider = ExecutionProvider.Cpu, IntraOpThreads = 2 };
+        var model = DartsSupernet.Build(new DartsSupernetOptions { C = c, Layers = layers, Batch = batch });
         var inputs = new Dictionary<string, Tensor>
         {
-            ["input"] = ModelRuns.Gaussian(1, 64, 3, 32, 32), ["arch_normal"] = Softmaxed(2), ["arch_reduce"] = Softmaxed(3),
+            ["input"] = ModelRuns.Gaussian(1, batch, 3, 32, 32), ["arch_normal"] = Softmaxed(2), ["arch_reduce"] = Softmaxed(3),
         };
-        session.Run(inputs, null, ["logits"]);
+        double forward;
+        using (var session = SessionFactory.Create(model, threads)) forward = MedianMs(() => session.Run(inputs, null, ["logits"]));
+
+        var small = DartsSupernet.Build(new DartsSupernetOptions { C = c, Layers = layers });
+        var shapes = StaticShapes.Probe(small, new Dictionary<string, long[]> { ["input"] = [8, 3, 32, 32] });
+        var activationBytes = small.Graph.Node.SelectMany(n => n.Output)
+            .Where(o => o.Length > 0 && shapes.IsFloat(o)).Sum(o => Tensor.Count(shapes.Shape(o)) * 4L) * (batch / 8);
+
+        var line = $"C={c} layers={layers}: {ParameterSet.Of(model).Count:N0} parameters, {model.Graph.Node.Count:N0} nodes; " +
+                   $"forward {forward:F0} ms; activations {activationBytes / 1e9:F2} GB";
+        if (activationBytes < 4e9)
+        {
+            var grad = LossGradient.Build(model, [batch, 3, 32, 32], wrtInputs: [DartsSupernet.NormalWeightsName, DartsSupernet.ReduceWeightsName]);
+            using var session = SessionFactory.Create(grad.Model, threads);
+            var labels = new Dictionary<string, long[]> { ["labels"] = Enumerable.Range(0, batch).Select(i => (long)(i % 10)).ToArray() };
+            var step = MedianMs(() => session.Run(inputs, labels, ["loss", "grad/arch_normal"]));
+            using var process = System.Diagnostics.Process.GetCurrentProcess();
+            line += $"; loss + gradient {step:F0} ms; peak working set {process.PeakWorkingSet64 / 1e9:F2} GB";
+        }
+        TestContext.Out.WriteLine(line);
+    }
+
+    private static double MedianMs(Action run)
+    {
+        run();
         var times = new List<double>();
         for (var i = 0; i < 3; i++)
         {
             var sw = System.Diagnostics.Stopwatch.StartNew();
-            session.Run(inputs, null, ["logits"]);
+            run();
             times.Add(sw.Elapsed.TotalMilliseconds);
         }
-        using var process = System.Diagnostics.Process.GetCurrentProcess();
-        TestContext.Out.WriteLine(
-            $"C={c} layers={layers}: {ParameterSet.Of(model).Count:N0} parameters, {model.Graph.Node.Count:N0} nodes, {bytes / 1e6:F1} MB model, " +
-            $"build {build.ElapsedMilliseconds} ms, session {create.ElapsedMilliseconds} ms, forward median {times.Order().ElementAt(1):F0} ms " +
-            $"(runs {string.Join(", ", times.Select(t => t.ToString("F0")))}), working set before session {rss0 / 1e6:F0} MB, " +
-            $"peak working set {process.PeakWorkingSet64 / 1e6:F0} MB");
+        return times.Order().ElementAt(1);
     }
 
     private static Tensor Run(Onnx.ModelProto model, Tensor input, Tensor normal, Tensor reduce) =>

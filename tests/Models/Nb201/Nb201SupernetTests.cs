@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
 using NasiOnnx.Engine;
+using NasiOnnx.Engine.Autodiff;
 using NasiOnnx.Engine.Graphs;
+using NasiOnnx.Engine.Runtime;
 using NasiOnnx.Models.Nb201;
 
 namespace NasiOnnx.Tests.Models.Nb201;
@@ -45,6 +47,34 @@ public class Nb201SupernetTests
         var actual = ModelRuns.Run(supernet, new Dictionary<string, Tensor> { ["input"] = input, ["arch"] = OneHot(cell) }, "logits")[0];
         Assert.That(actual.Shape, Is.EqualTo(new long[] { 2, 10 }));
         Assert.That(actual.Data, Is.EqualTo(expected.Data).Within(1e-5));
+    }
+
+    [Test]
+    public void ArchitectureGradientFlowsThroughTheAutodiffTransform()
+    {
+        var model = Nb201Supernet.Build(Tiny with { Batch = 2 });
+        var grad = LossGradient.Build(model, [2, 3, 8, 8], wrtInputs: [Nb201Supernet.WeightsName]);
+        using var session = SessionFactory.Create(grad.Model, new RuntimeOptions { Provider = ExecutionProvider.Cpu });
+        var arch = ModelRuns.Gaussian(4, 6, 5);
+        var g = session.Run(new Dictionary<string, Tensor> { ["input"] = ModelRuns.Gaussian(3, 2, 3, 8, 8), ["arch"] = arch },
+            new Dictionary<string, long[]> { ["labels"] = [1, 4] }, ["grad/arch"])[0];
+        Assert.That(g.Shape, Is.EqualTo(new long[] { 6, 5 }));
+        Assert.That(g.Data, Has.All.Matches<float>(float.IsFinite));
+        Assert.That(Enumerable.Range(0, 6).Select(e => g.Data[e * 5]), Is.All.EqualTo(0f), "'none' has no graph");
+        Assert.That(g.Data.Count(v => v != 0), Is.EqualTo(24));
+
+        // against a central difference of the loss (h = 1e-3: the loss curves strongly in A)
+        const int k = 3 * 5 + (int)Nb201Op.NorConv3x3;
+        const float h = 1e-3f;
+        float Loss(float delta)
+        {
+            var a = arch with { Data = (float[])arch.Data.Clone() };
+            a.Data[k] += delta;
+            return session.Run(new Dictionary<string, Tensor> { ["input"] = ModelRuns.Gaussian(3, 2, 3, 8, 8), ["arch"] = a },
+                new Dictionary<string, long[]> { ["labels"] = [1, 4] }, ["loss"])[0].Data[0];
+        }
+        var difference = (Loss(h) - Loss(-h)) / (2 * h);
+        Assert.That(g.Data[k], Is.EqualTo(difference).Within(0.05 * Math.Abs(difference) + 2e-3));
     }
 
     [Test]
