@@ -25,8 +25,8 @@ public static class SearchCommand
         var nu = new Option<double?>("--nu") { Description = "ν (default: calibrated, the median S at α₀ over --calibration samples)." };
         var calibration = new Option<int>("--calibration") { Description = "Samples used to calibrate ν.", DefaultValueFactory = _ => 8 };
         var tau = new Option<double>("--tau") { Description = "Gumbel-softmax temperature τ.", DefaultValueFactory = _ => 1.0 };
-        var channels = new Option<int?>("-C", "--channels") { Description = "Supernet channels (default: nb201 16, darts 16)." };
-        var depth = new Option<int?>("-N", "--cells") { Description = "Supernet depth: cells per stage (nb201, default 1) or layers (darts, default 8)." };
+        var channels = new Option<int?>("-C", "--channels") { Description = "Supernet channels (default: nb201 16, darts 8)." };
+        var depth = new Option<int?>("-N", "--cells") { Description = "Supernet depth: cells per stage (nb201, default 1) or cells (darts, default 5)." };
         var data = new Option<string>("--data") { Description = "gaussian, a .npy file, or cifar10:PATH / cifar100:PATH.", DefaultValueFactory = _ => DataSpec.Gaussian };
         var labelFile = new Option<string?>("--label-file") { Description = "Labels for a .npy --data." };
         var labels = new Option<string?>("--labels") { Description = "true or random." };
