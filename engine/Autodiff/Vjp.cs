@@ -10,6 +10,9 @@ namespace NasiOnnx.Engine.Autodiff;
 /// </summary>
 public static class Vjp
 {
+    /// <summary>The lowest default-domain opset the rules' emitted ops are valid in.</summary>
+    public const long MinimumOpset = 16;
+
     /// <summary>
     /// Builds a model whose extra outputs are the vector-Jacobian products of the seeded outputs with respect to
     /// <paramref name="wrt"/> (default: every tensor of <see cref="ParameterSet.Of"/>; graph inputs such as
@@ -31,6 +34,9 @@ public static class Vjp
     internal static GradientModel Build(ModelProto model, IReadOnlyList<GradientSeed> seeds, StaticShapes shapes, IReadOnlyList<string> wrt)
     {
         var graphName = model.Graph.Name;
+        var opset = GraphBuilder.Extend(model).Opset;
+        if (opset < MinimumOpset)
+            throw new GraphException($"Graph '{graphName}' uses opset {opset}; the gradient rules emit opset-{MinimumOpset}+ ops (ReduceSum/Split with axes and sizes as inputs, ScatterElements with reduction): export it at opset 17.");
         if (seeds.Count == 0) throw new ArgumentException("At least one seeded output is needed.", nameof(seeds));
         var sources = new HashSet<string>(model.Graph.Initializer.Select(t => t.Name).Concat(model.Graph.Input.Select(i => i.Name)), StringComparer.Ordinal);
         foreach (var name in wrt)

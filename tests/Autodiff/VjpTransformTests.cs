@@ -89,4 +89,29 @@ public class VjpTransformTests
         var dw = session.Run(new Dictionary<string, Tensor> { ["x"] = new([10, 20], [2]) }, null, [gradient.Gradients["w"]])[0];
         Assert.That(dw.Data, Is.EqualTo(new[] { 14f, 26f }));
     }
+
+    [Test]
+    public void DropoutInTrainingModeIsRefused()
+    {
+        var g = GraphBuilder.Create("dropout");
+        var x = g.Input("x", ElementType.Float, 4);
+        var scaled = g.Node("Mul", [x, g.Initializer("w", [1, 2, 3, 4], 4)]);
+        var training = new TensorProto { Name = "train", DataType = (int)ElementType.Bool, RawData = Google.Protobuf.ByteString.CopyFrom(1) };
+        g.Graph.Initializer.Add(training);
+        g.AddNode("Dropout", "drop", [scaled, "", "train"], ["dropped"]);
+        g.Output("dropped", ElementType.Float, [4]);
+        var ex = Assert.Throws<GraphException>(() => Vjp.Build(g.Model, [GradientSeed.Ones("dropped")], new Dictionary<string, long[]>()));
+        Assert.That(ex!.Message, Does.Contain("Dropout node 'drop'").And.Contain("training_mode"));
+    }
+
+    [Test]
+    public void AnOpsetOlderThanTheRulesIsRefused()
+    {
+        var g = GraphBuilder.Create("old", opset: 11);
+        var x = g.Input("x", ElementType.Float, 2);
+        var y = g.Node("Mul", [x, g.Initializer("w", [1, 2], 2)]);
+        g.Output(y, ElementType.Float, [2]);
+        var ex = Assert.Throws<GraphException>(() => Vjp.Build(g.Model, [GradientSeed.Ones(y)], new Dictionary<string, long[]>()));
+        Assert.That(ex!.Message, Does.Contain("opset 11"));
+    }
 }
