@@ -61,6 +61,7 @@ public class GradientBenchmarks
         clock.Restart();
         var shapes = StaticShapes.Probe(model, new Dictionary<string, long[]> { ["input"] = [Batch, 3, 32, 32] });
         var probeMs = clock.ElapsedMilliseconds;
+        ProbeBreakdown(model, options);
         clock.Restart();
         var gradient = LossGradient.Build(model, [Batch, 3, 32, 32]);
         Console.WriteLine($"gradient model: {gradient.Model.Graph.Node.Count} nodes; shape probe alone {probeMs} ms, whole transform (probe included) {clock.ElapsedMilliseconds} ms");
@@ -83,6 +84,21 @@ public class GradientBenchmarks
         Profile(model, Path.Combine(profileDirectory, "forward"), threads, feeds, null, ["logits"]);
         Profile(gradient.Model, Path.Combine(profileDirectory, "gradient"), threads, feeds,
             new Dictionary<string, long[]> { ["labels"] = batch.Labels }, [gradient.Loss!, .. gradient.Gradients.Values]);
+    }
+
+    /// <summary>Where the shape probe's time goes: session creation, or the run returning every activation.</summary>
+    private static void ProbeBreakdown(ModelProto model, RuntimeOptions options)
+    {
+        var probe = model.Clone();
+        foreach (var node in probe.Graph.Node)
+            foreach (var o in node.Output)
+                if (o.Length > 0 && probe.Graph.Output.All(v => v.Name != o)) probe.Graph.Output.Add(new ValueInfoProto { Name = o });
+        var clock = Stopwatch.StartNew();
+        using var session = SessionFactory.Create(probe, options);
+        var created = clock.ElapsedMilliseconds;
+        clock.Restart();
+        var outputs = session.Run(new Dictionary<string, Tensor> { ["input"] = Tensor.Zeros(Batch, 3, 32, 32) }, null, session.OutputNames.ToList());
+        Console.WriteLine($"probe: session {created} ms, run with {outputs.Length} outputs ({outputs.Sum(o => o.Length) * 4 / 1e6:F0} MB) {clock.ElapsedMilliseconds} ms");
     }
 
     private static void Profile(ModelProto model, string prefix, int threads, Dictionary<string, Tensor> feeds,

@@ -27,11 +27,18 @@ public static class Vjp
     {
         var clone = model.Clone();
         var shapes = StaticShapes.Probe(clone, inputShapes);
-        return Build(clone, seeds, shapes, wrt ?? ParameterSet.Of(model).Names.ToList());
+        return BuildInPlace(clone, seeds, shapes, wrt ?? ParameterSet.Of(model).Names.ToList());
     }
 
+    /// <summary>
+    /// As above, with shapes probed by the caller (e.g. <see cref="StaticShapes.ProbeScaled"/>, which is much
+    /// cheaper at large batch sizes); <paramref name="shapes"/> must come from <paramref name="model"/>.
+    /// </summary>
+    public static GradientModel Build(ModelProto model, IReadOnlyList<GradientSeed> seeds, StaticShapes shapes, IReadOnlyList<string>? wrt = null) =>
+        BuildInPlace(model.Clone(), seeds, shapes, wrt ?? ParameterSet.Of(model).Names.ToList());
+
     /// <summary>Extends <paramref name="model"/> in place, given its probed <paramref name="shapes"/>.</summary>
-    internal static GradientModel Build(ModelProto model, IReadOnlyList<GradientSeed> seeds, StaticShapes shapes, IReadOnlyList<string> wrt)
+    internal static GradientModel BuildInPlace(ModelProto model, IReadOnlyList<GradientSeed> seeds, StaticShapes shapes, IReadOnlyList<string> wrt)
     {
         var graphName = model.Graph.Name;
         var opset = GraphBuilder.Extend(model).Opset;

@@ -114,4 +114,31 @@ public class VjpTransformTests
         var ex = Assert.Throws<GraphException>(() => Vjp.Build(g.Model, [GradientSeed.Ones(y)], new Dictionary<string, long[]>()));
         Assert.That(ex!.Message, Does.Contain("opset 11"));
     }
+
+    [Test]
+    public void ScaledShapeProbeAgreesWithTheFullProbe()
+    {
+        var model = SmallConvNet.Build(batch: 16);
+        var shapes = new Dictionary<string, long[]> { ["input"] = [16, 3, 8, 8] };
+        var full = StaticShapes.Probe(model, shapes);
+        var scaled = StaticShapes.ProbeScaled(model, shapes, ["input"]);
+        foreach (var name in model.Graph.Node.SelectMany(n => n.Output).Concat(model.Graph.Initializer.Select(t => t.Name)).Append("input"))
+        {
+            Assert.That(scaled.Shape(name), Is.EqualTo(full.Shape(name)), name);
+            Assert.That(scaled.Type(name), Is.EqualTo(full.Type(name)), name);
+        }
+        Assert.That(scaled.InputShapes["input"], Is.EqualTo(new long[] { 16, 3, 8, 8 }));
+    }
+
+    [Test]
+    public void ScaledShapeProbeFallsBackWhenAShapeIsNotAffineInTheBatch()
+    {
+        // x·xᵀ flattened has b² elements, which no affine extension from b = 1, 2 predicts (1, 4 → 7, not 9).
+        var g = GraphBuilder.Create("square");
+        var x = g.Input("x", ElementType.Float, 5, 3);
+        var y = g.Node("Reshape", [g.Node("MatMul", [x, g.Node("Transpose", [x])]), g.Int64Constant("flat", -1)]);
+        g.Output(y, ElementType.Float);
+        var scaled = StaticShapes.ProbeScaled(g.Model, new Dictionary<string, long[]> { ["x"] = [5, 3] }, ["x"]);
+        Assert.That(scaled.Shape(y), Is.EqualTo(new long[] { 25 }));
+    }
 }
