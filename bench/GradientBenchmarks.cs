@@ -63,6 +63,9 @@ public class GradientBenchmarks
         var probeMs = clock.ElapsedMilliseconds;
         ProbeBreakdown(model, options);
         clock.Restart();
+        StaticShapes.ProbeScaled(model, new Dictionary<string, long[]> { ["input"] = [Batch, 3, 32, 32] }, ["input"]);
+        Console.WriteLine($"scaled probe (batches 1, 2, 3): {clock.ElapsedMilliseconds} ms");
+        clock.Restart();
         var gradient = LossGradient.Build(model, [Batch, 3, 32, 32]);
         Console.WriteLine($"gradient model: {gradient.Model.Graph.Node.Count} nodes; shape probe alone {probeMs} ms, whole transform (probe included) {clock.ElapsedMilliseconds} ms");
         clock.Restart();
@@ -93,12 +96,28 @@ public class GradientBenchmarks
         foreach (var node in probe.Graph.Node)
             foreach (var o in node.Output)
                 if (o.Length > 0 && probe.Graph.Output.All(v => v.Name != o)) probe.Graph.Output.Add(new ValueInfoProto { Name = o });
+        probe.Graph.Input[0].Type.TensorType.Shape.Dim[0] = new TensorShapeProto.Types.Dimension { DimParam = "batch" };
+        foreach (var output in probe.Graph.Output) if (output.Type?.TensorType is { } t) t.Shape = null;
         var clock = Stopwatch.StartNew();
         using var session = SessionFactory.Create(probe, options);
         var created = clock.ElapsedMilliseconds;
         clock.Restart();
         var outputs = session.Run(new Dictionary<string, Tensor> { ["input"] = Tensor.Zeros(Batch, 3, 32, 32) }, null, session.OutputNames.ToList());
         Console.WriteLine($"probe: session {created} ms, run with {outputs.Length} outputs ({outputs.Sum(o => o.Length) * 4 / 1e6:F0} MB) {clock.ElapsedMilliseconds} ms");
+        foreach (var level in new[] { Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_DISABLE_ALL, Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_BASIC, Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_ALL })
+        foreach (var b in new long[] { 1, Batch })
+        {
+            clock.Restart();
+            using var so = new Microsoft.ML.OnnxRuntime.SessionOptions { GraphOptimizationLevel = level, IntraOpNumThreads = 1 };
+            using var s = new Microsoft.ML.OnnxRuntime.InferenceSession(ModelFile.ToBytes(probe), so);
+            var t0 = clock.ElapsedMilliseconds;
+            using var x = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(new float[b * 3 * 32 * 32], new long[] { b, 3, 32, 32 });
+            using var ro = new Microsoft.ML.OnnxRuntime.RunOptions();
+            using (s.Run(ro, ["input"], [x], s.OutputNames)) { }
+            var t1 = clock.ElapsedMilliseconds;
+            using (s.Run(ro, ["input"], [x], s.OutputNames)) { }
+            Console.WriteLine($"  {level} batch {b}: create {t0} ms, first run {t1 - t0} ms, second run {clock.ElapsedMilliseconds - t1} ms");
+        }
     }
 
     private static void Profile(ModelProto model, string prefix, int threads, Dictionary<string, Tensor> feeds,

@@ -26,6 +26,9 @@ public sealed class StaticShapes
     /// <summary>The graph-input shapes the probe ran with.</summary>
     public IReadOnlyDictionary<string, long[]> InputShapes { get; private init; } = new Dictionary<string, long[]>();
 
+    /// <summary>True when <see cref="ProbeScaled"/> extended small-batch probes rather than probing at full size.</summary>
+    public bool Extended { get; private init; }
+
     public bool Contains(string name) => _shapes.ContainsKey(name);
 
     public long[] Shape(string name) =>
@@ -51,6 +54,12 @@ public sealed class StaticShapes
         }
 
         var probe = model.Clone();
+        // The probe runs the shapes asked for, whatever the model declares (a batch-64 export probed at batch 1).
+        foreach (var input in probe.Graph.Input)
+            if (inputShapes.TryGetValue(input.Name, out var asked) && input.Type?.TensorType is { } tensorType)
+                tensorType.Shape = GraphBuilder.ValueInfo(input.Name, ElementType.Float, asked).Type.TensorType.Shape;
+        foreach (var output in probe.Graph.Output)
+            if (output.Type?.TensorType is { } outputType) outputType.Shape = null; // outputs at the probed batch
         var declared = new HashSet<string>(probe.Graph.Output.Select(o => o.Name), StringComparer.Ordinal);
         foreach (var node in probe.Graph.Node)
             foreach (var o in node.Output)
@@ -124,7 +133,7 @@ public sealed class StaticShapes
             extended[name] = Extend(s1, s2, batch);
         }
         var inputs = one.InputShapes.ToDictionary(kv => kv.Key, kv => extended[kv.Key], StringComparer.Ordinal);
-        return new StaticShapes(extended, new Dictionary<string, ElementType>(one._types, StringComparer.Ordinal)) { InputShapes = inputs };
+        return new StaticShapes(extended, new Dictionary<string, ElementType>(one._types, StringComparer.Ordinal)) { InputShapes = inputs, Extended = true };
     }
 
     private static long[] DeclaredShape(ValueInfoProto input)

@@ -128,6 +128,7 @@ public class VjpTransformTests
             Assert.That(scaled.Type(name), Is.EqualTo(full.Type(name)), name);
         }
         Assert.That(scaled.InputShapes["input"], Is.EqualTo(new long[] { 16, 3, 8, 8 }));
+        Assert.That(scaled.Extended, Is.True, "extended from batches 1-3 although the model declares batch 16");
     }
 
     [Test]
@@ -140,5 +141,6 @@ public class VjpTransformTests
         g.Output(y, ElementType.Float);
         var scaled = StaticShapes.ProbeScaled(g.Model, new Dictionary<string, long[]> { ["x"] = [5, 3] }, ["x"]);
         Assert.That(scaled.Shape(y), Is.EqualTo(new long[] { 25 }));
+        Assert.That(scaled.Extended, Is.False);
     }
 }
