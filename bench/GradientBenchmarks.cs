@@ -59,24 +59,69 @@ public class GradientBenchmarks
         Console.WriteLine($"network: {ParameterSet.Of(model).Count:N0} parameters, {model.Graph.Node.Count} nodes, built in {clock.ElapsedMilliseconds} ms");
         var options = new RuntimeOptions { Provider = ExecutionProvider.Cpu, IntraOpThreads = threads };
         clock.Restart();
+        var shapes = StaticShapes.Probe(model, new Dictionary<string, long[]> { ["input"] = [Batch, 3, 32, 32] });
+        var probeMs = clock.ElapsedMilliseconds;
+        ProbeBreakdown(model, options);
+        clock.Restart();
+        StaticShapes.ProbeScaled(model, new Dictionary<string, long[]> { ["input"] = [Batch, 3, 32, 32] }, ["input"]);
+        Console.WriteLine($"scaled probe (batches 1, 2, 3): {clock.ElapsedMilliseconds} ms");
+        clock.Restart();
         var gradient = LossGradient.Build(model, [Batch, 3, 32, 32]);
-        Console.WriteLine($"gradient model: {gradient.Model.Graph.Node.Count} nodes, transform (with shape probe) {clock.ElapsedMilliseconds} ms");
+        Console.WriteLine($"gradient model: {gradient.Model.Graph.Node.Count} nodes; shape probe alone {probeMs} ms, whole transform (probe included) {clock.ElapsedMilliseconds} ms");
+        clock.Restart();
+        using (SessionFactory.Create(gradient.Model, options))
+            Console.WriteLine($"gradient session creation: {clock.ElapsedMilliseconds} ms");
         var batch = RandomBatch(Batch);
 
         using var forward = SessionFactory.Create(model, options);
         using var scorer = NasiScorer.Create(model, [Batch, 3, 32, 32], options);
         Console.WriteLine($"scorer build (transform + session): {scorer.BuildSeconds * 1000:F0} ms");
         var feeds = new Dictionary<string, Tensor> { ["input"] = batch.Inputs };
-        var f = Median(() => forward.Run(feeds, null, ["logits"]));
+        // Interleaved, so that load from other processes drifts over both alike; the ratio is a median of pairs.
         NasiScore last = null!;
-        var fb = Median(() => last = scorer.Score(batch));
-        Console.WriteLine($"threads {threads}: forward {f:F1} ms, forward+backward {fb:F1} ms, ratio {fb / f:F2}; S = {last.Score:G6}, loss {last.Loss:F4}");
+        forward.Run(feeds, null, ["logits"]);
+        var firstClock = Stopwatch.StartNew();
+        last = scorer.Score(batch);
+        Console.WriteLine($"first scoring run (allocates and plans memory): {firstClock.ElapsedMilliseconds} ms");
+        var forwardTimes = new List<double>();
+        var scoreTimes = new List<double>();
+        for (var i = 0; i < 9; i++)
+        {
+            var clock2 = Stopwatch.StartNew();
+            forward.Run(feeds, null, ["logits"]);
+            forwardTimes.Add(clock2.Elapsed.TotalMilliseconds);
+            clock2.Restart();
+            last = scorer.Score(batch);
+            scoreTimes.Add(clock2.Elapsed.TotalMilliseconds);
+        }
+        var ratios = forwardTimes.Zip(scoreTimes, (a, b) => b / a).ToList();
+        Console.WriteLine($"threads {threads}: forward {Median(forwardTimes):F1} ms, forward+backward {Median(scoreTimes):F1} ms, " +
+                          $"ratio {Median(ratios):F2} (median of 9 interleaved pairs; min {ratios.Min():F2}); S = {last.Score:G6}, loss {last.Loss:F4}");
 
         if (profileDirectory is null) return;
         Directory.CreateDirectory(profileDirectory);
         Profile(model, Path.Combine(profileDirectory, "forward"), threads, feeds, null, ["logits"]);
         Profile(gradient.Model, Path.Combine(profileDirectory, "gradient"), threads, feeds,
             new Dictionary<string, long[]> { ["labels"] = batch.Labels }, [gradient.Loss!, .. gradient.Gradients.Values]);
+    }
+
+    /// <summary>What a full-batch shape probe would cost: a run returning every activation (first-touch allocation of
+    /// hundreds of MB dominates), which <see cref="StaticShapes.ProbeScaled"/> avoids.</summary>
+    private static void ProbeBreakdown(ModelProto model, RuntimeOptions options)
+    {
+        var probe = model.Clone();
+        foreach (var node in probe.Graph.Node)
+            foreach (var o in node.Output)
+                if (o.Length > 0 && probe.Graph.Output.All(v => v.Name != o)) probe.Graph.Output.Add(new ValueInfoProto { Name = o });
+        probe.Graph.Input[0].Type.TensorType.Shape.Dim[0] = new TensorShapeProto.Types.Dimension { DimParam = "batch" };
+        foreach (var output in probe.Graph.Output) if (output.Type?.TensorType is { } t) t.Shape = null;
+        var clock = Stopwatch.StartNew();
+        using var session = SessionFactory.Create(probe, options);
+        var created = clock.ElapsedMilliseconds;
+        clock.Restart();
+        var outputs = session.Run(new Dictionary<string, Tensor> { ["input"] = Tensor.Zeros(Batch, 3, 32, 32) }, null, session.OutputNames.ToList());
+        Console.WriteLine($"probe: session {created} ms, run with {outputs.Length} outputs ({outputs.Sum(o => o.Length) * 4 / 1e6:F0} MB) {clock.ElapsedMilliseconds} ms");
+
     }
 
     private static void Profile(ModelProto model, string prefix, int threads, Dictionary<string, Tensor> feeds,
@@ -96,18 +141,10 @@ public class GradientBenchmarks
         foreach (var v in values) v.Dispose();
     }
 
-    private static double Median(Action run)
+    private static double Median(List<double> values)
     {
-        run(); // warm-up: first-run allocations and kernel selection
-        var times = new List<double>();
-        for (var i = 0; i < 7; i++)
-        {
-            var clock = Stopwatch.StartNew();
-            run();
-            times.Add(clock.Elapsed.TotalMilliseconds);
-        }
-        times.Sort();
-        return times[times.Count / 2];
+        var sorted = values.OrderBy(v => v).ToList();
+        return sorted[sorted.Count / 2];
     }
 
     private static Batch RandomBatch(int size)

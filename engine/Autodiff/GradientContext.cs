@@ -98,6 +98,16 @@ public sealed class GradientContext
         return null;
     }
 
+    /// <summary>The value of a scalar bool constant input, or null when absent or not constant.</summary>
+    public bool? ConstantBool(string value)
+    {
+        if (value.Length == 0) return null;
+        if (!_initializers.TryGetValue(value, out var t) && !_constantNodes.TryGetValue(value, out t)) return null;
+        if (t.DataType != (int)ElementType.Bool) return null;
+        if (!t.RawData.IsEmpty) return t.RawData[0] != 0;
+        return t.Int32Data.Count == 1 ? t.Int32Data[0] != 0 : null;
+    }
+
     /// <summary>The float value of a scalar constant input, or null when absent or not constant.</summary>
     public float? ConstantFloat(string value)
     {

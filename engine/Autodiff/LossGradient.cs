@@ -51,8 +51,8 @@ public static class LossGradient
             [LabelsInput] = [batch],
         };
         var wrt = ParameterSet.Of(forward).Names.Concat(wrtInputs ?? []).ToList();
-        var probed = StaticShapes.Probe(model, shapes);
-        var result = Vjp.Build(model, [GradientSeed.Ones(LossOutput)], probed, wrt);
+        var probed = StaticShapes.ProbeScaled(model, shapes, [input, LabelsInput]);
+        var result = Vjp.BuildInPlace(model, [GradientSeed.Ones(LossOutput)], probed, wrt);
         return result with { Loss = LossOutput, Logits = logits, Labels = LabelsInput };
     }
 }

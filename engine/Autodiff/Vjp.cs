@@ -10,6 +10,9 @@ namespace NasiOnnx.Engine.Autodiff;
 /// </summary>
 public static class Vjp
 {
+    /// <summary>The lowest default-domain opset the rules' emitted ops are valid in.</summary>
+    public const long MinimumOpset = 16;
+
     /// <summary>
     /// Builds a model whose extra outputs are the vector-Jacobian products of the seeded outputs with respect to
     /// <paramref name="wrt"/> (default: every tensor of <see cref="ParameterSet.Of"/>; graph inputs such as
@@ -24,13 +27,23 @@ public static class Vjp
     {
         var clone = model.Clone();
         var shapes = StaticShapes.Probe(clone, inputShapes);
-        return Build(clone, seeds, shapes, wrt ?? ParameterSet.Of(model).Names.ToList());
+        return BuildInPlace(clone, seeds, shapes, wrt ?? ParameterSet.Of(model).Names.ToList());
     }
 
+    /// <summary>
+    /// As above, with shapes probed by the caller (e.g. <see cref="StaticShapes.ProbeScaled"/>, which is much
+    /// cheaper at large batch sizes); <paramref name="shapes"/> must come from <paramref name="model"/>.
+    /// </summary>
+    public static GradientModel Build(ModelProto model, IReadOnlyList<GradientSeed> seeds, StaticShapes shapes, IReadOnlyList<string>? wrt = null) =>
+        BuildInPlace(model.Clone(), seeds, shapes, wrt ?? ParameterSet.Of(model).Names.ToList());
+
     /// <summary>Extends <paramref name="model"/> in place, given its probed <paramref name="shapes"/>.</summary>
-    internal static GradientModel Build(ModelProto model, IReadOnlyList<GradientSeed> seeds, StaticShapes shapes, IReadOnlyList<string> wrt)
+    internal static GradientModel BuildInPlace(ModelProto model, IReadOnlyList<GradientSeed> seeds, StaticShapes shapes, IReadOnlyList<string> wrt)
     {
         var graphName = model.Graph.Name;
+        var opset = GraphBuilder.Extend(model).Opset;
+        if (opset < MinimumOpset)
+            throw new GraphException($"Graph '{graphName}' uses opset {opset}; the gradient rules emit opset-{MinimumOpset}+ ops (ReduceSum/Split with axes and sizes as inputs, ScatterElements with reduction): export it at opset 17.");
         if (seeds.Count == 0) throw new ArgumentException("At least one seeded output is needed.", nameof(seeds));
         var sources = new HashSet<string>(model.Graph.Initializer.Select(t => t.Name).Concat(model.Graph.Input.Select(i => i.Name)), StringComparer.Ordinal);
         foreach (var name in wrt)

@@ -89,4 +89,58 @@ public class VjpTransformTests
         var dw = session.Run(new Dictionary<string, Tensor> { ["x"] = new([10, 20], [2]) }, null, [gradient.Gradients["w"]])[0];
         Assert.That(dw.Data, Is.EqualTo(new[] { 14f, 26f }));
     }
+
+    [Test]
+    public void DropoutInTrainingModeIsRefused()
+    {
+        var g = GraphBuilder.Create("dropout");
+        var x = g.Input("x", ElementType.Float, 4);
+        var scaled = g.Node("Mul", [x, g.Initializer("w", [1, 2, 3, 4], 4)]);
+        var training = new TensorProto { Name = "train", DataType = (int)ElementType.Bool, RawData = Google.Protobuf.ByteString.CopyFrom(1) };
+        g.Graph.Initializer.Add(training);
+        g.AddNode("Dropout", "drop", [scaled, "", "train"], ["dropped"]);
+        g.Output("dropped", ElementType.Float, [4]);
+        var ex = Assert.Throws<GraphException>(() => Vjp.Build(g.Model, [GradientSeed.Ones("dropped")], new Dictionary<string, long[]>()));
+        Assert.That(ex!.Message, Does.Contain("Dropout node 'drop'").And.Contain("training_mode"));
+    }
+
+    [Test]
+    public void AnOpsetOlderThanTheRulesIsRefused()
+    {
+        var g = GraphBuilder.Create("old", opset: 11);
+        var x = g.Input("x", ElementType.Float, 2);
+        var y = g.Node("Mul", [x, g.Initializer("w", [1, 2], 2)]);
+        g.Output(y, ElementType.Float, [2]);
+        var ex = Assert.Throws<GraphException>(() => Vjp.Build(g.Model, [GradientSeed.Ones(y)], new Dictionary<string, long[]>()));
+        Assert.That(ex!.Message, Does.Contain("opset 11"));
+    }
+
+    [Test]
+    public void ScaledShapeProbeAgreesWithTheFullProbe()
+    {
+        var model = SmallConvNet.Build(batch: 16);
+        var shapes = new Dictionary<string, long[]> { ["input"] = [16, 3, 8, 8] };
+        var full = StaticShapes.Probe(model, shapes);
+        var scaled = StaticShapes.ProbeScaled(model, shapes, ["input"]);
+        foreach (var name in model.Graph.Node.SelectMany(n => n.Output).Concat(model.Graph.Initializer.Select(t => t.Name)).Append("input"))
+        {
+            Assert.That(scaled.Shape(name), Is.EqualTo(full.Shape(name)), name);
+            Assert.That(scaled.Type(name), Is.EqualTo(full.Type(name)), name);
+        }
+        Assert.That(scaled.InputShapes["input"], Is.EqualTo(new long[] { 16, 3, 8, 8 }));
+        Assert.That(scaled.Extended, Is.True, "extended from batches 1-3 although the model declares batch 16");
+    }
+
+    [Test]
+    public void ScaledShapeProbeFallsBackWhenAShapeIsNotAffineInTheBatch()
+    {
+        // x·xᵀ flattened has b² elements, which no affine extension from b = 1, 2 predicts (1, 4 → 7, not 9).
+        var g = GraphBuilder.Create("square");
+        var x = g.Input("x", ElementType.Float, 5, 3);
+        var y = g.Node("Reshape", [g.Node("MatMul", [x, g.Node("Transpose", [x])]), g.Int64Constant("flat", -1)]);
+        g.Output(y, ElementType.Float);
+        var scaled = StaticShapes.ProbeScaled(g.Model, new Dictionary<string, long[]> { ["x"] = [5, 3] }, ["x"]);
+        Assert.That(scaled.Shape(y), Is.EqualTo(new long[] { 25 }));
+        Assert.That(scaled.Extended, Is.False);
+    }
 }

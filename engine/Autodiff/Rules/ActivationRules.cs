@@ -51,9 +51,12 @@ internal static class ActivationRules
         return grads;
     }
 
-    /// <summary>Identity, and Dropout as run for inference (the engine never trains): dx = dy.</summary>
+    /// <summary>Identity, and Dropout as run for inference (the engine never trains): dx = dy. A Dropout whose
+    /// training_mode input is not a constant false would drop units at random: refused.</summary>
     public static string?[] PassThrough(GradientContext ctx, NodeProto node, IReadOnlyList<string?> dy)
     {
+        if (node.OpType == "Dropout" && node.Input.Count > 2 && node.Input[2].Length > 0 && ctx.ConstantBool(node.Input[2]) != false)
+            throw GradientContext.Unsupported(node, "training_mode that is not a constant false (random masks)");
         var grads = new string?[node.Input.Count];
         grads[0] = dy[0];
         return grads;

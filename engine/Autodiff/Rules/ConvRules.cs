@@ -11,7 +11,7 @@ internal static class ConvRules
     /// Conv(X [N,C,…], W [M,C/g,…], B [M]) →  Y [N,M,…].
     /// dX = ConvTranspose(dY, W) with the forward's strides, dilations, group and pads (+ output_padding); for
     /// stride 1 and one group, the equivalent Conv with the flipped kernel.
-    /// dW, one group: im2col by a one-hot depthwise Conv, then a batched MatMul with dY.
+    /// dW, one group: im2col by strided Slices, then a batched MatMul with dY.
     /// dW, groups: a Conv that correlates X with dY over the batch: batch and channel axes swap roles
     /// (X as [C/g, g·N, …], dY as the kernel [M, N, …]), strides and dilations swap, and group = g keeps each
     /// group's channels apart; its output [C/g, M, …] is cropped to the kernel and transposed to [M, C/g, …].
@@ -69,7 +69,7 @@ internal static class ConvRules
 
     /// <summary>
     /// One group: dW = Σ_n dY[n] · cols[n]ᵀ, where cols (im2col of X: each input channel's k window values at every
-    /// output position) comes from a depthwise Conv whose kernels are one-hot, one per window offset. The product
+    /// output position) comes from one strided Slice of the padded X per window offset. The product
     /// is a batched MatMul over n, summed, then laid out as [M, C, k…]. This keeps both halves on fast kernels;
     /// the Conv-over-transposed-tensors form needs an output-sized kernel, which ONNX Runtime runs an order of
     /// magnitude slower than the forward convolution.
@@ -80,13 +80,25 @@ internal static class ConvRules
         var (n, c, m) = (xShape[0], xShape[1], yShape[1]);
         var window = Tensor.Count(geometry.Kernel);
         var positions = Tensor.Count(geometry.Output);
-        var oneHot = new float[c * window * window];
-        for (var ch = 0; ch < c; ch++)
-            for (var q = 0; q < window; q++) oneHot[(ch * window + q) * window + q] = 1;
-        var selector = ctx.Builder.FloatConstant("grad_conv_im2col", oneHot, [c * window, 1, .. geometry.Kernel]);
-        var columns = ctx.Node("Conv", [x, selector],
-            Attr.Ints("strides", geometry.Strides), Attr.Ints("dilations", geometry.Dilations), Attr.Ints("pads", geometry.Pads),
-            Attr.Int("group", c), Attr.Ints("kernel_shape", geometry.Kernel));
+        // im2col by slicing: pad X once, then one strided Slice per window offset, stacked as [N, C, K, positions].
+        // (A one-hot Conv computes the same but runs in ONNX Runtime's blocked layout, whose reorders of a K-times
+        // larger tensor cost more than the copies.)
+        var padded = geometry.Pads.Any(p => p != 0)
+            ? ctx.Node("Pad", [x, ctx.Ints([0, 0, .. geometry.PadsBegin, 0, 0, .. geometry.PadsEnd])])
+            : x;
+        var rank = geometry.Rank;
+        var spatialAxes = Enumerable.Range(2, rank).Select(i => (long)i).ToArray();
+        var offsets = new List<string>();
+        var offset = new long[rank];
+        for (var q = 0; q < window; q++)
+        {
+            for (long rest = q, d = rank - 1; d >= 0; d--) { offset[d] = rest % geometry.Kernel[d]; rest /= geometry.Kernel[d]; }
+            var starts = offset.Select((o, i) => o * geometry.Dilations[i]).ToArray();
+            var ends = starts.Select((st, i) => st + (geometry.Output[i] - 1) * geometry.Strides[i] + 1).ToArray();
+            var slice = ctx.Node("Slice", [padded, ctx.Ints(starts), ctx.Ints(ends), ctx.Ints(spatialAxes), ctx.Ints(geometry.Strides)]);
+            offsets.Add(ctx.Reshape(slice, [n, c, 1, positions]));
+        }
+        var columns = window == 1 ? offsets[0] : ctx.Node("Concat", offsets, Attr.Int("axis", 2));
         var dyByPosition = ctx.Node("Transpose", [ctx.Reshape(dy, [n, m, positions])], Attr.Ints("perm", 0, 2, 1));
         var perSample = ctx.Node("MatMul", [ctx.Reshape(columns, [n, c * window, positions]), dyByPosition]); // [N, C·K, M]
         var summed = ctx.ReduceSum(perSample, [0], keepDims: false);
