@@ -114,8 +114,7 @@ public sealed class ModelScorer : ICandidateScorer
         return model;
     }
 
-    public BatchSource OpenData(ModelSignature signature) =>
-        DataSpec.Open(Options.Data, signature.SampleShape, signature.Classes, Options.Labels, Options.LabelFile, Options.Seed);
+    public BatchSource OpenData(ModelSignature signature) => Options.Data.Open(signature, Options.Seed);
 
     /// <summary>Refuses, before anything is allocated for it, a model over the limits; returns its parameter count.</summary>
     public long CheckLimits(ModelProto model, ModelSignature signature, string source)

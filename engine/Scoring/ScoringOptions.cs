@@ -14,12 +14,8 @@ public sealed record ScoringOptions
     /// <summary>Seed of the data (Gaussian inputs, random labels) and of the NTK probes.</summary>
     public ulong Seed { get; init; }
 
-    /// <summary>"gaussian", a .npy file, or cifar10:PATH / cifar100:PATH (see <see cref="DataSpec"/>).</summary>
-    public string Data { get; init; } = DataSpec.Gaussian;
-    public string? LabelFile { get; init; }
-
-    /// <summary>Null: true labels where the data has them, else random.</summary>
-    public LabelMode? Labels { get; init; }
+    /// <summary>The data and labels every model is scored on.</summary>
+    public DataOptions Data { get; init; } = DataOptions.Gaussian;
 
     /// <summary>Training: switch BatchNormalization to batch statistics; null: score the model as given.</summary>
     public BatchNormMode? BatchNorm { get; init; }

@@ -32,6 +32,13 @@ public sealed class ScoringCliOptions
         foreach (var o in All) command.Options.Add(o);
     }
 
+    public DataOptions DataOptions(ParseResult parse) => new()
+    {
+        Spec = parse.GetValue(Data)!,
+        LabelFile = parse.GetValue(LabelFile),
+        Labels = ParseLabels(parse.GetValue(Labels)),
+    };
+
     public static IReadOnlyList<Metric> ParseMetrics(string text)
     {
         var metrics = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(m => m.ToLowerInvariant() switch
@@ -88,9 +95,7 @@ public sealed class ScoringCliOptions
             Nu = parse.GetValue(Nu),
             BatchSize = batch,
             Seed = dataSeed,
-            Data = parse.GetValue(Data)!,
-            LabelFile = parse.GetValue(LabelFile),
-            Labels = ParseLabels(parse.GetValue(Labels)),
+            Data = DataOptions(parse),
             BatchNorm = batchNorm,
             InputShape = inputShape,
             Runtime = new RuntimeOptions { Provider = provider, IntraOpThreads = threads },

@@ -54,7 +54,7 @@ public static class EvaluateCommand
 
             if (parse.GetValue(json))
             {
-                io.Out.WriteLine(Json.Serialize(new { matched = evaluation.Rows.Count, unmatched = evaluation.UnmatchedScores, correlations = rows, plots }));
+                io.Out.WriteLine(NasiJson.Serialize(new { matched = evaluation.Rows.Count, unmatched = evaluation.UnmatchedScores, correlations = rows, plots }));
                 return 0;
             }
             io.Out.WriteLine($"{evaluation.Rows.Count} scored cells matched ({evaluation.Rows.Count(r => r.Kept)} connected), {evaluation.UnmatchedScores} unmatched");

@@ -1,3 +1,4 @@
+using NasiOnnx.Engine;
 using System.CommandLine;
 using NasiOnnx.Engine.Graphs;
 using NasiOnnx.Tools.Cli;
@@ -16,7 +17,7 @@ public static class InfoCommand
         {
             var path = parse.GetValue(model)!.FullName;
             var summary = ModelSummary.Of(ModelFile.Load(path));
-            if (parse.GetValue(json)) io.Out.WriteLine(Json.Serialize(summary));
+            if (parse.GetValue(json)) io.Out.WriteLine(NasiJson.Serialize(summary));
             else Print(io.Out, path, summary);
             return 0;
         }));

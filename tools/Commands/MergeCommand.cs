@@ -42,7 +42,7 @@ public static class MergeCommand
                     log.Append(row);
                 io.Err.WriteLine($"wrote {Path.GetFullPath(outPath)}: {merged.Count} rows");
             }
-            if (parse.GetValue(json)) io.Out.WriteLine(Json.Serialize(RankingRunner.Ranked(merged, metrics[0])));
+            if (parse.GetValue(json)) io.Out.WriteLine(NasiJson.Serialize(RankingRunner.Ranked(merged, metrics[0])));
             else RankTable.Print(io.Out, merged, metrics, parse.GetValue(top));
             return 0;
         }));

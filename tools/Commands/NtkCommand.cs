@@ -3,7 +3,7 @@ using NasiOnnx.Engine;
 using NasiOnnx.Engine.Graphs;
 using NasiOnnx.Engine.Ntk;
 using NasiOnnx.Engine.Scoring;
-using NasiOnnx.Models.Nb201;
+using NasiOnnx.Models.Api;
 using NasiOnnx.Tools.Cli;
 
 namespace NasiOnnx.Tools.Commands;
@@ -29,7 +29,7 @@ public static class NtkCommand
             { model, spectrum, exact, probeKind, step, inputShape, json };
         net.AddTo(command);
         scoring.AddTo(command);
-        command.SetAction((parse, ct) => Task.FromResult(io.Guard(() =>
+        command.SetAction((parse, ct) => io.GuardAsync(async () =>
         {
             var file = parse.GetValue(model);
             var arch = parse.GetValue(net.Arch);
@@ -52,58 +52,32 @@ public static class NtkCommand
             };
             ntkOptions.Validate();
 
-            var cell = arch is null ? null : net.Cell(parse);
-            var id = file?.FullName ?? cell!.ToString();
-            var scorer = new ModelScorer(options);
-            var raw = cell is null ? ModelFile.Load(file!.FullName) : Nb201Network.Build(cell, net.Network(parse));
-            var prepared = scorer.Prepare(raw, id);
-            var signature = ModelSignature.Of(prepared, options.BatchSize, options.InputShape, id);
-            var data = scorer.OpenData(signature);
-            var batch = data.Draw(options.BatchSize);
+            var source = arch is null ? ModelSource.File(file!.FullName) : ModelSource.Nb201(net.Cell(parse), net.Network(parse));
             io.Err.WriteLine(Engine.Runtime.SessionFactory.ProviderLine(options.Runtime));
-
             var progress = new Progress<NtkProgress>(p =>
                 io.Err.WriteLine($"  probe {p.Probes}: trace {p.Estimate:G6} ± {p.StandardError:G3} ({(p.Estimate > 0 ? 100 * p.StandardError / p.Estimate : 0):F1} %)"));
-            using var estimator = NtkEstimator.Create(prepared, batch.Inputs, ntkOptions);
-            NtkTrace trace;
-            NtkGram? gram = null;
-            if (parse.GetValue(spectrum)) { gram = estimator.Gram(progress, ct); trace = gram.Trace; }
-            else trace = estimator.Trace(progress, ct);
-
-            ExactJacobian? jacobian = null;
-            double? exactTrace = null;
-            NtkSpectrum? exactSpectrum = null;
-            if (parse.GetValue(exact))
-            {
-                jacobian = ExactJacobian.Compute(prepared, batch.Inputs, options.Runtime);
-                exactTrace = jacobian.Trace();
-                if (gram is not null) exactSpectrum = NtkSpectrum.Of(jacobian.Gram());
-            }
-
+            var report = await Nasi.NtkAsync(source, options with { Ntk = ntkOptions }, parse.GetValue(spectrum), parse.GetValue(exact), progress, ct);
             if (parse.GetValue(json))
             {
-                io.Out.WriteLine(Json.Serialize(new
-                {
-                    model = id, parameters = estimator.Parameters, batch = estimator.BatchSize, outputs = estimator.Outputs, data = data.Description,
-                    trace, spectrum = gram?.FullSpectrum, perSampleSpectrum = gram?.PerSampleSpectrum,
-                    exactTrace, exactSpectrum, exactSeconds = jacobian?.Seconds,
-                }));
+                io.Out.WriteLine(NasiJson.Serialize(report));
                 return 0;
             }
-            io.Out.WriteLine($"model          {id}");
-            io.Out.WriteLine($"parameters     {estimator.Parameters:N0}; batch {estimator.BatchSize} × {estimator.Outputs} logits; data {data.Description}");
+            var trace = report.Trace;
+            io.Out.WriteLine($"model          {report.Model}");
+            io.Out.WriteLine($"parameters     {report.Parameters:N0}; batch {report.Batch} × {report.Outputs} logits; data {report.Data}");
             io.Out.WriteLine($"NTK trace      {trace.Trace:G6} ± {trace.StandardError:G3} ({100 * trace.StandardError / trace.Trace:F1} %, {trace.Probes} {trace.ProbeKind.ToString().ToLowerInvariant()} probes{(trace.Converged ? "" : ", not converged")})");
-            if (gram is not null)
-            {
-                var sp = gram.FullSpectrum ?? gram.PerSampleSpectrum;
-                io.Out.WriteLine($"Gram spectrum  λ mean {sp.Mean:G6}, min {sp.Min:G4}, max {sp.Max:G6}, condition {(sp.ConditionNumber is { } c ? c.ToString("G4") : "∞ (rank-deficient estimate: more probes)")}");
-                io.Out.WriteLine($"per-sample     λ mean {gram.PerSampleSpectrum.Mean:G6}, condition {(gram.PerSampleSpectrum.ConditionNumber is { } c2 ? c2.ToString("G4") : "∞")}");
-            }
-            if (exactTrace is { } et)
-                io.Out.WriteLine($"exact trace    {et:G8} ({jacobian!.Seconds:F1} s, {estimator.BatchSize * estimator.Outputs} backward passes){(exactSpectrum is { } es ? $"; exact condition {es.ConditionNumber:G4}" : "")}");
+            if ((report.Spectrum ?? report.PerSampleSpectrum) is { } sp)
+                io.Out.WriteLine($"Gram spectrum  λ mean {sp.Mean:G6}, min {sp.Min:G4}, max {sp.Max:G6}, condition {Condition(sp)}");
+            if (report.PerSampleSpectrum is { } ps)
+                io.Out.WriteLine($"per-sample     λ mean {ps.Mean:G6}, condition {Condition(ps)}");
+            if (report.ExactTrace is { } et)
+                io.Out.WriteLine($"exact trace    {et:G8} ({report.ExactSeconds:F1} s, {report.Batch * report.Outputs} backward passes){(report.ExactSpectrum is { } es ? $"; exact condition {Condition(es)}" : "")}");
             io.Out.WriteLine($"provider       {trace.Provider}; {trace.Seconds:F2} s on {trace.Workers} worker(s)");
             return 0;
-        })));
+        }));
         return command;
     }
+
+    private static string Condition(NtkSpectrum s) =>
+        s.ConditionNumber is { } c ? c.ToString("G4") : "∞ (rank-deficient estimate: use more probes)";
 }

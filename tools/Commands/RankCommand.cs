@@ -4,6 +4,7 @@ using NasiOnnx.Engine;
 using NasiOnnx.Engine.Init;
 using NasiOnnx.Engine.Ranking;
 using NasiOnnx.Engine.Scoring;
+using NasiOnnx.Models.Api;
 using NasiOnnx.Models.Nb201;
 using NasiOnnx.Tools.Cli;
 using NasiOnnx.Tools.Output;
@@ -40,27 +41,23 @@ public static class RankCommand
             var seed = parse.GetValue(net.Seed);
             var networkOptions = net.Network(parse);
             var options = scoring.Build(parse, seed);
-            var workerCount = Math.Max(1, parse.GetValue(workers));
-            if (options.Runtime.IntraOpThreads == 0 && workerCount > 1)
-                options = options with { Runtime = options.Runtime with { IntraOpThreads = 1 } };
-
             var chosen = Cells(parse.GetValue(sample), parse.GetValue(cells), parse.GetValue(all), seed);
-            var candidates = chosen.Select(c => new Candidate(c.ToString(), () => Nb201Network.Build(c, networkOptions))).ToList();
+            var sources = chosen.Select(c => ModelSource.Nb201(c, networkOptions)).ToList();
             var (count, time) = ParseBudget(parse.GetValue(budget));
-            var columns = new ModelScorer(options).Metrics;
+            var columns = new ModelScorer(options).Metrics; // validates the metric options too
 
             io.Err.WriteLine(Engine.Runtime.SessionFactory.ProviderLine(options.Runtime));
-            using var log = parse.GetValue(output) is { } path ? ResultLog.Open(path, columns) : null;
+            var path = parse.GetValue(output);
             IReadOnlyList<ScoreRow> rows;
             using (var progress = new ProgressDisplay(io.Err, io.Interactive, "ranking", columns[0]))
-                rows = await RankingRunner.RunAsync(candidates, () => new ModelScorer(options), log,
-                    new RankingOptions { Workers = workerCount, BudgetCount = count, BudgetTime = time }, progress, ct);
+                rows = await Nasi.RankAsync(sources, options,
+                    new RankingOptions { Workers = Math.Max(1, parse.GetValue(workers)), BudgetCount = count, BudgetTime = time }, path, progress, ct);
             var k = parse.GetValue(top);
             if (parse.GetValue(json))
-                io.Out.WriteLine(Json.Serialize(RankingRunner.Ranked(rows, columns[0]).Take(k)));
+                io.Out.WriteLine(NasiJson.Serialize(RankingRunner.Ranked(rows, columns[0]).Take(k)));
             else
                 RankTable.Print(io.Out, rows, columns, k);
-            if (log is not null) io.Err.WriteLine($"results: {Path.GetFullPath(log.Path)} ({rows.Count} of {candidates.Count} cells scored)");
+            if (path is not null) io.Err.WriteLine($"results: {Path.GetFullPath(path)} ({rows.Count} of {sources.Count} cells scored)");
             return 0;
         }));
         return command;

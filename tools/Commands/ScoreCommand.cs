@@ -1,12 +1,9 @@
 using System.CommandLine;
-using System.Diagnostics;
 using NasiOnnx.Engine;
 using NasiOnnx.Engine.Graphs;
-using NasiOnnx.Engine.Metrics;
-using NasiOnnx.Engine.Ntk;
 using NasiOnnx.Engine.Ranking;
 using NasiOnnx.Engine.Scoring;
-using NasiOnnx.Models.Nb201;
+using NasiOnnx.Models.Api;
 using NasiOnnx.Tools.Cli;
 using NasiOnnx.Tools.Output;
 
@@ -55,44 +52,29 @@ public static class ScoreCommand
                 MaxMemoryBytes = parse.GetValue(maxMemory) is { } mib ? mib << 20 : null,
             };
 
-            List<Candidate> candidates;
+            List<ModelSource> sources;
             if (arch is not null)
-            {
-                var cell = net.Cell(parse);
-                var networkOptions = net.Network(parse);
-                candidates = [new Candidate(cell.ToString(), () => Nb201Network.Build(cell, networkOptions))];
-            }
+                sources = [ModelSource.Nb201(net.Cell(parse), net.Network(parse))];
             else
-            {
-                candidates = Shard.Parse(parse.GetValue(shard)!).Select(files, f => f)
-                    .Select(f => new Candidate(f, () => ModelFile.Load(f))).ToList();
-            }
+                sources = Shard.Parse(parse.GetValue(shard)!).Select(files, f => f).Select(ModelSource.File).ToList();
 
             var outPath = parse.GetValue(output);
-            if (candidates.Count == 1 && outPath is null)
+            if (sources.Count == 1 && outPath is null)
             {
-                try
-                {
-                    return Report(io, candidates[0], options, parse.GetValue(json), ct);
-                }
-                catch (NasiException e) when (!e.Message.Contains(candidates[0].Id, StringComparison.Ordinal))
-                {
-                    throw ModelScorer.Named(candidates[0].Id, e);
-                }
+                io.Err.WriteLine(Engine.Runtime.SessionFactory.ProviderLine(options.Runtime));
+                var report = Nasi.Score(sources[0], options, null, ct);
+                if (parse.GetValue(json)) io.Out.WriteLine(NasiJson.Serialize(report));
+                else Print(io.Out, report);
+                return 0;
             }
 
             var columns = new ModelScorer(options).Metrics; // validates the metric options too
-            var workerCount = Math.Max(1, parse.GetValue(workers));
-            // Parallel models each get one thread: measured faster on CPU than one model on all cores.
-            if (options.Runtime.IntraOpThreads == 0 && workerCount > 1)
-                options = options with { Runtime = options.Runtime with { IntraOpThreads = 1 } };
             io.Err.WriteLine(Engine.Runtime.SessionFactory.ProviderLine(options.Runtime));
-            using var log = outPath is null ? null : ResultLog.Open(outPath, columns);
             IReadOnlyList<ScoreRow> rows;
             using (var progress = new ProgressDisplay(io.Err, io.Interactive, "scoring", columns[0]))
-                rows = await RankingRunner.RunAsync(candidates, () => new ModelScorer(options), log,
-                    new RankingOptions { Workers = workerCount }, progress, ct);
-            if (parse.GetValue(json)) io.Out.WriteLine(Json.Serialize(rows));
+                rows = await Nasi.RankAsync(sources, options, new RankingOptions { Workers = Math.Max(1, parse.GetValue(workers)) },
+                    outPath, progress, ct);
+            if (parse.GetValue(json)) io.Out.WriteLine(NasiJson.Serialize(rows));
             else RankTable.Print(io.Out, rows, columns, parse.GetValue(top));
             if (outPath is not null) io.Err.WriteLine($"results: {Path.GetFullPath(outPath)}");
             return rows.Any(r => r.IsOk) ? 0 : ConsoleIO.BadInput;
@@ -100,62 +82,21 @@ public static class ScoreCommand
         return command;
     }
 
-    /// <summary>One model: every number the user asked for, with its provider and timings.</summary>
-    private static int Report(ConsoleIO io, Candidate candidate, ScoringOptions options, bool json, CancellationToken ct)
+    private static void Print(TextWriter w, ModelScore report)
     {
-        var scorer = new ModelScorer(options);
-        var clock = Stopwatch.StartNew();
-        var model = scorer.Prepare(candidate.Load(), candidate.Id);
-        var signature = ModelSignature.Of(model, options.BatchSize, options.InputShape, candidate.Id);
-        var parameters = scorer.CheckLimits(model, signature, candidate.Id);
-        var data = scorer.OpenData(signature);
-        var batch = data.Draw(options.BatchSize);
-        var buildSeconds = clock.Elapsed.TotalSeconds;
-        io.Err.WriteLine(Engine.Runtime.SessionFactory.ProviderLine(options.Runtime));
-
-        NasiScore? nasi = null;
-        NtkTrace? ntk = null;
-        if (options.Metrics.Contains(Metric.Nasi))
-        {
-            using var nasiScorer = NasiScorer.Create(model, signature.InputShape, options.Runtime);
-            nasi = nasiScorer.Score(batch);
-        }
-        if (options.Metrics.Contains(Metric.Ntk))
-        {
-            using var estimator = NtkEstimator.Create(model, batch.Inputs, options.Ntk with { Seed = options.Seed });
-            ntk = estimator.Trace(null, ct);
-        }
-        var report = new ScoreReport(candidate.Id, parameters, signature.InputShape, data.Description,
-            data.Labels.ToString().ToLowerInvariant(), options.Seed,
-            nasi is null ? null : new NasiPart(nasi.Score, nasi.GradientNorm, nasi.Loss, nasi.BuildSeconds, nasi.RunSeconds),
-            ntk is null ? null : new NtkPart(ntk.Trace, ntk.StandardError, ntk.Probes, ntk.Converged, ntk.Seconds),
-            nasi?.Provider ?? ntk?.Provider ?? "", buildSeconds, clock.Elapsed.TotalSeconds);
-        if (json)
-        {
-            io.Out.WriteLine(Json.Serialize(report));
-            return 0;
-        }
-        io.Out.WriteLine($"model          {report.Model}");
-        io.Out.WriteLine($"parameters     {report.Parameters:N0}");
-        io.Out.WriteLine($"input          [{string.Join(", ", report.InputShape)}]  data {report.Data}, labels {report.Labels}, seed {report.Seed}");
+        w.WriteLine($"model          {report.Model}");
+        w.WriteLine($"parameters     {report.Parameters:N0}");
+        w.WriteLine($"input          [{string.Join(", ", report.InputShape)}]  data {report.Data}, labels {report.Labels}, seed {report.Seed}");
         if (report.Nasi is { } n)
         {
-            io.Out.WriteLine($"NASI score S   {n.Score:G8}");
-            io.Out.WriteLine($"gradient norm  {n.GradientNorm:G8}");
-            io.Out.WriteLine($"loss           {n.Loss:G8}");
-            io.Out.WriteLine($"gradient graph built in {n.BuildSeconds:F2} s, forward+backward {n.RunSeconds:F3} s");
+            w.WriteLine($"NASI score S   {n.Score:G8}");
+            w.WriteLine($"gradient norm  {n.GradientNorm:G8}");
+            w.WriteLine($"loss           {n.Loss:G8}");
+            w.WriteLine($"gradient graph built in {n.BuildSeconds:F2} s, forward+backward {n.RunSeconds:F3} s");
         }
         if (report.Ntk is { } t)
-            io.Out.WriteLine($"NTK trace      {t.Trace:G6} ± {t.StandardError:G3} ({t.Probes} probes, {t.Seconds:F2} s{(t.Converged ? "" : ", not converged")})");
-        io.Out.WriteLine($"provider       {report.Provider}");
-        io.Out.WriteLine($"total          {report.Seconds:F2} s");
-        return 0;
+            w.WriteLine($"NTK trace      {t.Trace:G6} ± {t.StandardError:G3} ({t.Probes} probes, {t.Seconds:F2} s{(t.Converged ? "" : ", not converged")})");
+        w.WriteLine($"provider       {report.Provider}");
+        w.WriteLine($"total          {report.Seconds:F2} s");
     }
-
-    private sealed record NasiPart(double Score, double GradientNorm, double Loss, double BuildSeconds, double RunSeconds);
-
-    private sealed record NtkPart(double Trace, double StandardError, int Probes, bool Converged, double Seconds);
-
-    private sealed record ScoreReport(string Model, long Parameters, long[] InputShape, string Data, string Labels, ulong Seed,
-        NasiPart? Nasi, NtkPart? Ntk, string Provider, double PrepareSeconds, double Seconds);
 }

@@ -4,6 +4,7 @@ using NasiOnnx.Engine.Data;
 using NasiOnnx.Engine.Graphs;
 using NasiOnnx.Engine.Runtime;
 using NasiOnnx.Engine.Search;
+using NasiOnnx.Models.Api;
 using NasiOnnx.Models.Darts;
 using NasiOnnx.Models.Nb201;
 using NasiOnnx.Models.Spaces;
@@ -36,7 +37,7 @@ public static class SearchCommand
         var json = new Option<bool>("--json") { Description = "Print JSON." };
         var command = new Command("search", "Run the NASI search (Algorithm 1) and print the chosen architecture.")
             { space, variant, samples, seed, batch, mu, nu, calibration, tau, channels, depth, data, labelFile, labels, threads, provider, output, json };
-        command.SetAction((parse, ct) => Task.FromResult(io.Guard(() =>
+        command.SetAction((parse, ct) => io.GuardAsync(async () =>
         {
             var searchSpace = Space(parse.GetValue(space)!, parse.GetValue(channels), parse.GetValue(depth));
             var runtime = new RuntimeOptions { Provider = ScoringCliOptions.ParseProvider(parse.GetValue(provider)!), IntraOpThreads = parse.GetValue(threads) };
@@ -60,53 +61,29 @@ public static class SearchCommand
             options.Validate();
 
             io.Err.WriteLine(SessionFactory.ProviderLine(runtime));
-            var supernet = searchSpace.BuildSupernet(options.Seed);
-            var signature = ModelSignature.Of(supernet, options.BatchSize, source: "supernet");
-            var source = DataSpec.Open(parse.GetValue(data)!, signature.SampleShape, signature.Classes,
-                ScoringCliOptions.ParseLabels(parse.GetValue(labels)), parse.GetValue(labelFile), options.Seed);
-            io.Err.WriteLine($"supernet: {searchSpace.Name}, {ParameterSet.Of(supernet).Count:N0} parameters; data {source.Description}; building gradient graph…");
-
-            using var search = NasiSearch.Create(supernet, searchSpace.ArchitectureInputs, options);
-            io.Err.WriteLine($"gradient graph ready in {search.BuildSeconds:F1} s; sampling T = {options.Samples}");
-            var progress = new Progress(io, options.Samples);
-            var result = search.Run(source, progress, ct);
-            var architecture = searchSpace.Derive(result.Alpha);
+            io.Err.WriteLine($"searching {searchSpace.Name} (T = {options.Samples}, batch {options.BatchSize}); building the supernet's gradient graph…");
+            var dataOptions = new DataOptions
+            {
+                Spec = parse.GetValue(data)!,
+                LabelFile = parse.GetValue(labelFile),
+                Labels = ScoringCliOptions.ParseLabels(parse.GetValue(labels)),
+            };
+            var summary = await Nasi.SearchAsync(searchSpace, options, dataOptions, new Progress(io, options.Samples), ct);
 
             string? exported = null;
             if (parse.GetValue(output) is { } file)
             {
-                var network = searchSpace.BuildNetwork(architecture, options.Seed);
-                ModelFile.Save(network, file.FullName);
+                ModelFile.Save(searchSpace.BuildNetwork(summary.Architecture, options.Seed), file.FullName);
                 exported = file.FullName;
             }
-            var last = result.Samples[^1];
-            var summary = new
-            {
-                space = searchSpace.Name,
-                variant = options.Variant,
-                architecture,
-                samples = options.Samples,
-                seed = options.Seed,
-                mu = options.Mu,
-                nu = result.InitialNu,
-                finalNu = last.Nu,
-                meanScore = result.Samples.Average(s => s.Score),
-                meanObjective = result.Samples.Average(s => s.Objective),
-                alpha = result.Alpha,
-                buildSeconds = search.BuildSeconds,
-                searchSeconds = result.Seconds,
-                secondsPerSample = result.SecondsPerSample,
-                provider = result.Provider,
-                exported,
-            };
-            if (parse.GetValue(json)) { io.Out.WriteLine(Json.Serialize(summary)); return 0; }
-            io.Out.WriteLine($"architecture   {architecture}");
-            io.Out.WriteLine($"variant        NASI-{options.Variant.ToString().ToUpperInvariant()}  (μ = {options.Mu}, ν = {result.InitialNu:G4}{(options.Variant == NasiVariant.Ada ? $" → {last.Nu:G4}" : "")}, τ = {options.Tau})");
-            io.Out.WriteLine($"score S        mean {summary.meanScore:G6} over {options.Samples} samples (R mean {summary.meanObjective:G6})");
-            io.Out.WriteLine($"time           {search.BuildSeconds + result.Seconds:F1} s ({search.BuildSeconds:F1} s building, {result.SecondsPerSample:F2} s per G_t) on {result.Provider}");
+            if (parse.GetValue(json)) { io.Out.WriteLine(NasiJson.Serialize(new { summary, exported })); return 0; }
+            io.Out.WriteLine($"architecture   {summary.Architecture}");
+            io.Out.WriteLine($"variant        NASI-{options.Variant.ToString().ToUpperInvariant()}  (μ = {options.Mu}, ν = {summary.Nu:G4}{(options.Variant == NasiVariant.Ada ? $" → {summary.FinalNu:G4}" : "")}, τ = {options.Tau})");
+            io.Out.WriteLine($"score S        mean {summary.MeanScore:G6} over {options.Samples} samples (R mean {summary.MeanObjective:G6})");
+            io.Out.WriteLine($"time           {summary.BuildSeconds + summary.SearchSeconds:F1} s ({summary.BuildSeconds:F1} s building, {summary.SecondsPerSample:F2} s per G_t) on {summary.Provider}");
             if (exported is not null) io.Out.WriteLine($"exported       {exported}");
             return 0;
-        })));
+        }));
         return command;
     }
 

@@ -2,10 +2,13 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace NasiOnnx.Tools.Cli;
+namespace NasiOnnx.Engine;
 
-/// <summary>The one JSON style of the command line: camelCase, enums as strings.</summary>
-public static class Json
+/// <summary>
+/// The one JSON style of NasiOnnx: camelCase, enums as kebab-case strings, NaN allowed. The command line writes
+/// its JSON with it, so a program using the library serializes results to the same documents.
+/// </summary>
+public static class NasiJson
 {
     public static JsonSerializerOptions Options { get; } = new()
     {

@@ -1,0 +1,52 @@
+using NasiOnnx.Engine.Graphs;
+using NasiOnnx.Engine.Ranking;
+using NasiOnnx.Models.Darts;
+using NasiOnnx.Models.Nb201;
+using Onnx;
+
+namespace NasiOnnx.Models.Api;
+
+/// <summary>
+/// A model to score, and how to get it: a NAS-Bench-201 cell, a DARTS genotype, an .onnx file or its bytes, or an
+/// ONNX model object. <see cref="Id"/> names it in results and errors.
+/// </summary>
+public sealed class ModelSource
+{
+    private readonly Func<ModelProto> _load;
+
+    private ModelSource(string id, Func<ModelProto> load)
+    {
+        Id = id;
+        _load = load;
+    }
+
+    public string Id { get; }
+
+    /// <summary>Builds or reads the model (a fresh object each time: callers may modify it).</summary>
+    public ModelProto Load() => _load();
+
+    public Candidate ToCandidate() => new(Id, _load);
+
+    public static ModelSource Nb201(Nb201Cell cell, Nb201NetworkOptions? options = null) =>
+        new(cell.ToString(), () => Nb201Network.Build(cell, options ?? Nb201NetworkOptions.Default));
+
+    /// <summary>A NAS-Bench-201 cell string (or "default").</summary>
+    public static ModelSource Nb201(string cell, Nb201NetworkOptions? options = null) =>
+        Nb201(cell == "default" ? Nb201Cell.Default : Nb201Cell.Parse(cell), options);
+
+    public static ModelSource Darts(DartsGenotype genotype, DartsNetworkOptions? options = null) =>
+        new(genotype.ToString(), () => DartsNetwork.BuildCifar(genotype, options ?? DartsNetworkOptions.Cifar10));
+
+    /// <summary>A DARTS genotype string or a preset name ("darts-v2", "pc-darts", …).</summary>
+    public static ModelSource Darts(string genotypeOrPreset, DartsNetworkOptions? options = null) =>
+        Darts(DartsPresets.TryGet(genotypeOrPreset, out var preset) ? preset! : DartsGenotype.Parse(genotypeOrPreset), options);
+
+    public static ModelSource File(string path) => new(Path.GetFullPath(path), () => ModelFile.Load(path));
+
+    public static ModelSource Bytes(byte[] bytes, string name = "model bytes") => new(name, () => ModelFile.Parse(bytes, name));
+
+    public static ModelSource Model(ModelProto model, string? name = null) =>
+        new(name ?? model.Graph?.Name ?? "model", () => model.Clone());
+
+    public override string ToString() => Id;
+}
