@@ -75,15 +75,22 @@ public class VjpTransformTests
         Assert.That(outs[1].Data, Is.EqualTo(new[] { 0f, 0f }));
     }
 
-    [Test]
-    public void FanOutGradientsAreSummed()
+    [TestCase(false)]
+    [TestCase(true)]
+    public void FanOutGradientsAreSummed(bool unsortedNodes)
     {
-        // y = w·x + w·w (w used three times): dy/dw = x + 2w.
+        // y = w·x + w·w (w used three times): dy/dw = x + 2w. Unsorted: ONNX Runtime accepts it, so must we.
         var g = GraphBuilder.Create("fan_out");
         var x = g.Input("x", ElementType.Float, 2);
         var w = g.Initializer("w", [2, 3], 2);
         var y = g.Node("Add", [g.Node("Mul", [w, x]), g.Node("Mul", [w, w])]);
         g.Output(y, ElementType.Float, [2]);
+        if (unsortedNodes)
+        {
+            var reversed = g.Graph.Node.Reverse().ToList();
+            g.Graph.Node.Clear();
+            g.Graph.Node.AddRange(reversed);
+        }
         var gradient = Vjp.Build(g.Model, [GradientSeed.Ones(y)], new Dictionary<string, long[]>());
         using var session = SessionFactory.Create(gradient.Model, GradientTestKit.Cpu);
         var dw = session.Run(new Dictionary<string, Tensor> { ["x"] = new([10, 20], [2]) }, null, [gradient.Gradients["w"]])[0];
