@@ -14,6 +14,7 @@ public sealed class GradientContext
     private readonly Dictionary<string, TensorProto> _initializers;
     private readonly Dictionary<string, TensorProto> _constantNodes;
     private readonly Dictionary<string, string> _int64Constants = new(StringComparer.Ordinal);
+    private readonly Dictionary<float, string> _scalars = new();
 
     internal GradientContext(GraphBuilder builder, StaticShapes shapes, HashSet<string> needed)
     {
@@ -54,8 +55,13 @@ public sealed class GradientContext
         return name;
     }
 
-    /// <summary>A float scalar constant (shape []), which broadcasts against anything.</summary>
-    public string Scalar(float value) => Builder.FloatConstant("grad_scalar", [value]);
+    /// <summary>A float scalar constant (shape []), which broadcasts against anything; shared like <see cref="Ints"/>.</summary>
+    public string Scalar(float value)
+    {
+        if (!_scalars.TryGetValue(value, out var name))
+            _scalars[value] = name = Builder.FloatConstant("grad_scalar", [value]);
+        return name;
+    }
 
     public string Zeros(long[] shape) => Node("ConstantOfShape", [Ints(shape)]);
 

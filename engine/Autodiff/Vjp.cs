@@ -53,7 +53,7 @@ public static class Vjp
             if (!shapes.IsFloat(seed.Output))
                 throw new GraphException($"Graph '{graphName}': seeded output '{seed.Output}' is not a float value of the graph.");
 
-        var forwardNodes = model.Graph.Node.ToList();
+        var forwardNodes = TopologicalOrder(model.Graph);
         var reached = Reached(forwardNodes, wrt, shapes);
         var active = OnPath(forwardNodes, reached, seeds.Select(s => s.Output));
         var missing = active.Where(n => !GradientRules.TryGet(n.OpType, out _)).Select(n => n.Describe()).Distinct().ToList();
@@ -120,6 +120,50 @@ public static class Vjp
             gradients[name] = output;
         }
         return new GradientModel(model, gradients, seedInputs, shapes.InputShapes);
+    }
+
+    /// <summary>
+    /// The nodes in an order where every value is produced before it is read. ONNX asks graphs to be sorted, but
+    /// ONNX Runtime sorts them itself and so accepts unsorted ones; the reverse walk must not depend on it.
+    /// </summary>
+    private static List<NodeProto> TopologicalOrder(GraphProto graph)
+    {
+        var producer = new Dictionary<string, NodeProto>(StringComparer.Ordinal);
+        foreach (var node in graph.Node)
+            foreach (var o in node.Output)
+                if (o.Length > 0) producer[o] = node;
+        var order = new List<NodeProto>(graph.Node.Count);
+        var state = new Dictionary<NodeProto, bool>(ReferenceEqualityComparer.Instance); // false: visiting, true: done
+        foreach (var root in graph.Node)
+        {
+            if (state.ContainsKey(root)) continue;
+            // Iterative depth-first search: deep networks would overflow a recursive one.
+            var stack = new Stack<(NodeProto Node, int Next)>();
+            stack.Push((root, 0));
+            state[root] = false;
+            while (stack.Count > 0)
+            {
+                var (node, next) = stack.Pop();
+                if (next < node.Input.Count)
+                {
+                    stack.Push((node, next + 1));
+                    if (producer.TryGetValue(node.Input[next], out var before))
+                    {
+                        if (!state.TryGetValue(before, out var done))
+                        {
+                            state[before] = false;
+                            stack.Push((before, 0));
+                        }
+                        else if (!done)
+                            throw new GraphException($"Graph '{graph.Name}' has a cycle through {before.Describe()}.");
+                    }
+                    continue;
+                }
+                state[node] = true;
+                order.Add(node);
+            }
+        }
+        return order;
     }
 
     /// <summary>Float values that depend on a wrt tensor (the only ones that can carry a gradient).</summary>

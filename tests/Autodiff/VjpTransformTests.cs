@@ -75,15 +75,22 @@ public class VjpTransformTests
         Assert.That(outs[1].Data, Is.EqualTo(new[] { 0f, 0f }));
     }
 
-    [Test]
-    public void FanOutGradientsAreSummed()
+    [TestCase(false)]
+    [TestCase(true)]
+    public void FanOutGradientsAreSummed(bool unsortedNodes)
     {
-        // y = w·x + w·w (w used three times): dy/dw = x + 2w.
+        // y = w·x + w·w (w used three times): dy/dw = x + 2w. Unsorted: ONNX Runtime accepts it, so must we.
         var g = GraphBuilder.Create("fan_out");
         var x = g.Input("x", ElementType.Float, 2);
         var w = g.Initializer("w", [2, 3], 2);
         var y = g.Node("Add", [g.Node("Mul", [w, x]), g.Node("Mul", [w, w])]);
         g.Output(y, ElementType.Float, [2]);
+        if (unsortedNodes)
+        {
+            var reversed = g.Graph.Node.Reverse().ToList();
+            g.Graph.Node.Clear();
+            g.Graph.Node.AddRange(reversed);
+        }
         var gradient = Vjp.Build(g.Model, [GradientSeed.Ones(y)], new Dictionary<string, long[]>());
         using var session = SessionFactory.Create(gradient.Model, GradientTestKit.Cpu);
         var dw = session.Run(new Dictionary<string, Tensor> { ["x"] = new([10, 20], [2]) }, null, [gradient.Gradients["w"]])[0];
@@ -142,5 +149,23 @@ public class VjpTransformTests
         var scaled = StaticShapes.ProbeScaled(g.Model, new Dictionary<string, long[]> { ["x"] = [5, 3] }, ["x"]);
         Assert.That(scaled.Shape(y), Is.EqualTo(new long[] { 25 }));
         Assert.That(scaled.Extended, Is.False);
+    }
+
+    [Test]
+    public void SeveralSeedsAddTheirVectorJacobianProducts()
+    {
+        // y1 = w·x (seeded by an input v), y2 = w·w (seeded with ones): grad w = v·x + 2w.
+        var g = GraphBuilder.Create("two_seeds");
+        var x = g.Input("x", ElementType.Float, 2);
+        var w = g.Initializer("w", [2, 3], 2);
+        var y1 = g.Node("Mul", [w, x]);
+        var y2 = g.Node("Mul", [w, w]);
+        g.Output(y1, ElementType.Float, [2]);
+        g.Output(y2, ElementType.Float, [2]);
+        var gradient = Vjp.Build(g.Model, [GradientSeed.FromInput(y1, "v"), GradientSeed.Ones(y2)], new Dictionary<string, long[]>());
+        Assert.That(gradient.SeedInputs, Is.EqualTo(new Dictionary<string, string> { [y1] = "v" }));
+        using var session = SessionFactory.Create(gradient.Model, GradientTestKit.Cpu);
+        var dw = session.Run(new Dictionary<string, Tensor> { ["x"] = new([10, 20], [2]), ["v"] = new([1, -1], [2]) }, null, [gradient.Gradients["w"]])[0];
+        Assert.That(dw.Data, Is.EqualTo(new[] { 14f, -14f }));
     }
 }

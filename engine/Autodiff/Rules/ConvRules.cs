@@ -3,18 +3,16 @@ using Onnx;
 
 namespace NasiOnnx.Engine.Autodiff.Rules;
 
-/// <summary>Convolution. Its transpose is again a convolution, so both gradients are convolutions
-/// (as in JAX's lax.conv rules) and ONNX Runtime's fast kernels run them.</summary>
+/// <summary>Convolution. The input gradient is again a convolution (its transpose, as in JAX's lax.conv rules);
+/// the weight gradient is an explicit im2col and a MatMul, since ONNX Runtime has no weight-gradient kernel and
+/// the Conv form of it (dY as an output-sized kernel) runs an order of magnitude slower there.</summary>
 internal static class ConvRules
 {
     /// <summary>
     /// Conv(X [N,C,…], W [M,C/g,…], B [M]) →  Y [N,M,…].
     /// dX = ConvTranspose(dY, W) with the forward's strides, dilations, group and pads (+ output_padding); for
     /// stride 1 and one group, the equivalent Conv with the flipped kernel.
-    /// dW, one group: im2col by strided Slices, then a batched MatMul with dY.
-    /// dW, groups: a Conv that correlates X with dY over the batch: batch and channel axes swap roles
-    /// (X as [C/g, g·N, …], dY as the kernel [M, N, …]), strides and dilations swap, and group = g keeps each
-    /// group's channels apart; its output [C/g, M, …] is cropped to the kernel and transposed to [M, C/g, …].
+    /// dW = im2col of X by strided Slices, then a MatMul with dY batched over samples and groups, summed over samples.
     /// dB = dY summed over batch and space.
     /// </summary>
     public static string?[] Conv(GradientContext ctx, NodeProto node, IReadOnlyList<string?> dy)
@@ -33,9 +31,7 @@ internal static class ConvRules
                 ? FlippedConv(ctx, w, g, geometry)
                 : TransposedConv(ctx, w, g, geometry, group);
         if (ctx.Needs(node, 1))
-            grads[1] = group == 1
-                ? WeightGradientByColumns(ctx, x, g, xShape, wShape, yShape, geometry)
-                : WeightGradient(ctx, x, g, xShape, wShape, yShape, geometry, group);
+            grads[1] = WeightGradient(ctx, x, g, xShape, wShape, yShape, geometry, group);
         if (ctx.Needs(node, 2))
             grads[2] = ctx.ReduceSum(g, SumAxes(yShape.Length), keepDims: false);
         return grads;
@@ -68,14 +64,14 @@ internal static class ConvRules
     }
 
     /// <summary>
-    /// One group: dW = Σ_n dY[n] · cols[n]ᵀ, where cols (im2col of X: each input channel's k window values at every
-    /// output position) comes from one strided Slice of the padded X per window offset. The product
-    /// is a batched MatMul over n, summed, then laid out as [M, C, k…]. This keeps both halves on fast kernels;
-    /// the Conv-over-transposed-tensors form needs an output-sized kernel, which ONNX Runtime runs an order of
-    /// magnitude slower than the forward convolution.
+    /// dW[m, c, q] = Σ_n Σ_p dY[n, m, p] · cols[n, c, q, p], where cols (im2col of X: each input channel's value at
+    /// window offset q for every output position p) comes from one strided Slice of the padded X per offset.
+    /// With g groups, output channel m of group j reads only that group's C/g input channels, so cols and dY are
+    /// split by group and the MatMul is batched over samples and groups, then summed over samples and laid out as
+    /// [M, C/g, k…].
     /// </summary>
-    private static string WeightGradientByColumns(GradientContext ctx, string x, string dy, long[] xShape, long[] wShape, long[] yShape,
-        ConvGeometry geometry)
+    private static string WeightGradient(GradientContext ctx, string x, string dy, long[] xShape, long[] wShape, long[] yShape,
+        ConvGeometry geometry, long group)
     {
         var (n, c, m) = (xShape[0], xShape[1], yShape[1]);
         var window = Tensor.Count(geometry.Kernel);
@@ -99,46 +95,12 @@ internal static class ConvRules
             offsets.Add(ctx.Reshape(slice, [n, c, 1, positions]));
         }
         var columns = window == 1 ? offsets[0] : ctx.Node("Concat", offsets, Attr.Int("axis", 2));
-        var dyByPosition = ctx.Node("Transpose", [ctx.Reshape(dy, [n, m, positions])], Attr.Ints("perm", 0, 2, 1));
-        var perSample = ctx.Node("MatMul", [ctx.Reshape(columns, [n, c * window, positions]), dyByPosition]); // [N, C·K, M]
-        var summed = ctx.ReduceSum(perSample, [0], keepDims: false);
-        return ctx.Reshape(ctx.Node("Transpose", [summed], Attr.Ints("perm", 1, 0)), wShape);
-    }
-
-    private static string WeightGradient(GradientContext ctx, string x, string dy, long[] xShape, long[] wShape, long[] yShape,
-        ConvGeometry geometry, long group)
-    {
-        var rank = geometry.Rank;
-        var (n, c, m) = (xShape[0], xShape[1], yShape[1]);
-        long[] spatial = xShape[2..];
-        var spatialAxes = Enumerable.Range(0, rank).Select(i => (long)(i + 2)).ToArray();
-
-        // X [N, C, …] → [N, g, C/g, …] → [C/g, g, N, …] → [C/g, g·N, …]: batch becomes channels, grouped by g.
-        string xT;
-        if (group == 1)
-        {
-            xT = ctx.Node("Transpose", [x], Attr.Ints("perm", [1, 0, .. spatialAxes]));
-        }
-        else
-        {
-            var split = ctx.Reshape(x, [n, group, c / group, .. spatial]);
-            var moved = ctx.Node("Transpose", [split], Attr.Ints("perm", [2, 1, 0, .. spatialAxes.Select(a => a + 1)]));
-            xT = ctx.Reshape(moved, [c / group, group * n, .. spatial]);
-        }
-        // dY [N, M, …] → [M, N, …]: M output channels in group order, each reading N channels.
-        var dyT = ctx.Node("Transpose", [dy], Attr.Ints("perm", [1, 0, .. spatialAxes]));
-        var correlated = ctx.Node("Conv", [xT, dyT],
-            Attr.Ints("strides", geometry.Dilations), Attr.Ints("dilations", geometry.Strides), Attr.Ints("pads", geometry.Pads),
-            Attr.Int("group", group), Attr.Ints("kernel_shape", geometry.Output));
-
-        // The correlation covers every offset the padded input allows; the kernel uses the first k of them.
-        var reach = new long[rank];
-        for (var i = 0; i < rank; i++)
-            reach[i] = (geometry.Input[i] + geometry.PadsBegin[i] + geometry.PadsEnd[i] - ((geometry.Output[i] - 1) * geometry.Strides[i] + 1)) / geometry.Dilations[i] + 1;
-        var kernel = wShape[2..];
-        if (!reach.SequenceEqual(kernel))
-            correlated = ctx.Node("Slice", [correlated, ctx.Ints(new long[rank]), ctx.Ints(kernel), ctx.Ints(spatialAxes)]);
-        return ctx.Node("Transpose", [correlated], Attr.Ints("perm", [1, 0, .. spatialAxes]));
+        var (cg, mg) = (c / group, m / group);
+        var cols = ctx.Reshape(columns, [n, group, cg * window, positions]);
+        var dyByPosition = ctx.Node("Transpose", [ctx.Reshape(dy, [n, group, mg, positions])], Attr.Ints("perm", 0, 1, 3, 2));
+        var perSample = ctx.Node("MatMul", [cols, dyByPosition]); // [N, g, C/g·K, M/g]
+        var summed = ctx.ReduceSum(perSample, [0], keepDims: false); // [g, C/g·K, M/g]
+        return ctx.Reshape(ctx.Node("Transpose", [summed], Attr.Ints("perm", 0, 2, 1)), wShape);
     }
 
     internal static long[] SumAxes(int rank) => [0, .. Enumerable.Range(2, rank - 2).Select(i => (long)i)];

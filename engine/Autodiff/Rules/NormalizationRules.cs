@@ -9,9 +9,11 @@ internal static class NormalizationRules
 {
     /// <summary>
     /// training_mode = 1 (batch statistics): the node's extra outputs are running statistics, not the batch's, so
-    /// the batch mean and biased variance are recomputed (two reductions). With x̂ = (x − μ)/σ over m = N·spatial
-    /// elements per channel: dβ = Σ dy, dγ = Σ dy·x̂, dx = γ/σ · (dy − dβ/m − x̂ · dγ/m).
-    /// training_mode = 0 (running statistics, constants): dx = dy · γ/σ, with the same dγ and dβ.
+    /// the batch mean μ and biased variance σ² are recomputed (two reductions). With c = x − μ, m = N·spatial
+    /// elements per channel: dβ = Σ dy, dγ = Σ dy·c / σ, and
+    /// dx = γ/σ · (dy − dβ/m) − γ/σ³ · (Σ dy·c / m) · c, which needs no normalised x̂ tensor.
+    /// training_mode = 0 (running statistics, constants): dx = dy · γ/σ, with dγ, dβ as above and μ, σ² the
+    /// running statistics.
     /// </summary>
     public static string?[] BatchNormalization(GradientContext ctx, NodeProto node, IReadOnlyList<string?> dy)
     {
@@ -25,23 +27,24 @@ internal static class NormalizationRules
         var training = node.GetInt("training_mode", 0) != 0;
         var g = dy[0]!;
 
-        string centered, inverseStd;
+        string centered, variance;
         if (training)
         {
             centered = ctx.Node("Sub", [x, ctx.ReduceMean(x, axes, keepDims: true)]);
-            var variance = ctx.ReduceMean(ctx.Node("Mul", [centered, centered]), axes, keepDims: true);
-            inverseStd = ctx.Node("Reciprocal", [ctx.Node("Sqrt", [ctx.Node("Add", [variance, epsilon])])]);
+            variance = ctx.ReduceMean(ctx.Node("Mul", [centered, centered]), axes, keepDims: true);
         }
         else
         {
             centered = ctx.Node("Sub", [x, ctx.Reshape(node.Input[3], perChannel)]);
-            var variance = ctx.Reshape(node.Input[4], perChannel);
-            inverseStd = ctx.Node("Reciprocal", [ctx.Node("Sqrt", [ctx.Node("Add", [variance, epsilon])])]);
+            variance = ctx.Reshape(node.Input[4], perChannel);
         }
-        var normalized = ctx.Node("Mul", [centered, inverseStd]);
+        var inverseStd = ctx.Node("Reciprocal", [ctx.Node("Sqrt", [ctx.Node("Add", [variance, epsilon])])]); // 1/σ
         var sumDy = ctx.ReduceSum(g, axes, keepDims: true);
-        var sumDyXhat = ctx.ReduceSum(ctx.Node("Mul", [g, normalized]), axes, keepDims: true);
         var gain = ctx.Node("Mul", [ctx.Reshape(scale, perChannel), inverseStd]); // γ/σ per channel
+        var needsScale = ctx.Needs(node, 1);
+        var sumDyCentered = training || needsScale
+            ? ctx.ReduceSum(ctx.Node("Mul", [g, centered]), axes, keepDims: true)
+            : null;
 
         var grads = new string?[node.Input.Count];
         if (ctx.Needs(node, 0))
@@ -49,17 +52,17 @@ internal static class NormalizationRules
             if (training)
             {
                 var count = Tensor.Count(xShape) / channels;
-                var meanDy = ctx.Node("Mul", [sumDy, ctx.Scalar(1f / count)]);
-                var meanDyXhat = ctx.Node("Mul", [sumDyXhat, ctx.Scalar(1f / count)]);
-                var inner = ctx.Node("Sub", [ctx.Node("Sub", [g, meanDy]), ctx.Node("Mul", [normalized, meanDyXhat])]);
-                grads[0] = ctx.Node("Mul", [inner, gain]);
+                var shifted = ctx.Node("Sub", [g, ctx.Node("Mul", [sumDy, ctx.Scalar(1f / count)])]);
+                var slope = ctx.Node("Mul", [ctx.Node("Mul", [gain, ctx.Node("Mul", [inverseStd, inverseStd])]),
+                    ctx.Node("Mul", [sumDyCentered!, ctx.Scalar(1f / count)])]); // γ/σ³ · Σ dy·c / m
+                grads[0] = ctx.Node("Sub", [ctx.Node("Mul", [shifted, gain]), ctx.Node("Mul", [centered, slope])]);
             }
             else
             {
                 grads[0] = ctx.Node("Mul", [g, gain]);
             }
         }
-        if (ctx.Needs(node, 1)) grads[1] = ctx.Reshape(sumDyXhat, [channels]);
+        if (needsScale) grads[1] = ctx.Reshape(ctx.Node("Mul", [sumDyCentered!, inverseStd]), [channels]);
         if (ctx.Needs(node, 2)) grads[2] = ctx.Reshape(sumDy, [channels]);
         return grads;
     }
