@@ -11,6 +11,11 @@ public static class Program
             GradientBenchmarks.Quick(rest.Length > 0 ? int.Parse(rest[0]) : 2, rest.Length > 1 ? rest[1] : null);
             return;
         }
+        if (args is ["--peak-memory", var cell])
+        {
+            PeakMemory.Run(cell);
+            return;
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 }
