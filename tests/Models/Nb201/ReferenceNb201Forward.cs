@@ -28,6 +28,21 @@ public sealed class ReferenceNb201Forward
         _options = options;
     }
 
+    private ReferenceNb201Forward(ReferenceNb201Forward source, Dictionary<string, double[]> weights)
+    {
+        _weights = weights;
+        _shapes = source._shapes;
+        _cell = source._cell;
+        _options = source._options;
+    }
+
+    /// <summary>The same network with weights θ + h·u for the tensors in <paramref name="direction"/>, in double:
+    /// finite differences of this reference need no float32 step.</summary>
+    public ReferenceNb201Forward Perturbed(IReadOnlyDictionary<string, float[]> direction, double h) =>
+        new(this, _weights.ToDictionary(kv => kv.Key, kv => direction.TryGetValue(kv.Key, out var u)
+            ? kv.Value.Select((v, i) => v + h * u[i]).ToArray()
+            : kv.Value));
+
     /// <summary>Logits [batch, classes], row-major, for NCHW input.</summary>
     public double[] Run(double[] input, int batch)
     {
