@@ -71,7 +71,10 @@ public class PackageConsumerTests
         Assert.That(libraries, Has.None.StartsWith("Microsoft.ML.OnnxRuntime.Gpu"), "and never the CUDA one beside it");
     }
 
-    /// <summary>A console project outside the repository, with its own NuGet sources and none of the repository's props.</summary>
+    /// <summary>
+    /// A console project outside the repository, with its own NuGet sources and none of the repository's props. Our
+    /// packages come from the test feed only; the rest from nuget.org, or from the cache without asking it.
+    /// </summary>
     private string WriteConsumer(string feed)
     {
         var dir = Directory.CreateDirectory(Path.Combine(_root, "consumer")).FullName;
@@ -86,6 +89,10 @@ public class PackageConsumerTests
                 <add key="nasi-test-feed" value="{feed}" />
                 <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
               </packageSources>
+              <packageSourceMapping>
+                <packageSource key="nasi-test-feed"><package pattern="NasiOnnx.*" /></packageSource>
+                <packageSource key="nuget.org"><package pattern="*" /></packageSource>
+              </packageSourceMapping>
             </configuration>
             """);
         File.WriteAllText(Path.Combine(dir, "Consumer.csproj"), $"""
