@@ -15,4 +15,8 @@ public sealed class ModelLoadException(string message, Exception? inner = null)
     : NasiException(message, inner ?? new Exception(message));
 
 /// <summary>A graph holds something the engine cannot handle; the message names the node and op.</summary>
-public sealed class GraphException(string message) : NasiException(message);
+public sealed class GraphException : NasiException
+{
+    public GraphException(string message) : base(message) { }
+    public GraphException(string message, Exception inner) : base(message, inner) { }
+}

@@ -42,8 +42,20 @@ public sealed class ModelScorer : ICandidateScorer
         }
     }
 
-    /// <summary>The error with the model's name in front, so a row or a line on stderr says which file failed.</summary>
-    public static NasiException Named(string id, NasiException e) => new($"{id}: {e.Message}", e);
+    /// <summary>
+    /// The error with the model's name in front, so a row or a line on stderr says which file failed. It keeps its
+    /// kind: a library caller's <c>catch (GraphException)</c> must still see a graph problem as one.
+    /// </summary>
+    public static NasiException Named(string id, NasiException e)
+    {
+        var message = $"{id}: {e.Message}";
+        return e switch
+        {
+            ModelLoadException => new ModelLoadException(message, e),
+            GraphException => new GraphException(message, e),
+            _ => new NasiException(message, e),
+        };
+    }
 
     private ScoreRow ScoreUnnamed(Candidate candidate, CancellationToken cancellationToken)
     {

@@ -41,7 +41,12 @@ public sealed class ModelSource
     public static ModelSource Darts(string genotypeOrPreset, DartsNetworkOptions? options = null) =>
         Darts(DartsPresets.TryGet(genotypeOrPreset, out var preset) ? preset! : DartsGenotype.Parse(genotypeOrPreset), options);
 
-    public static ModelSource File(string path) => new(Path.GetFullPath(path), () => ModelFile.Load(path));
+    /// <summary>An .onnx file; its id, and the path its load errors name, is the full path.</summary>
+    public static ModelSource File(string path)
+    {
+        var fullPath = Path.GetFullPath(path);
+        return new(fullPath, () => ModelFile.Load(fullPath));
+    }
 
     public static ModelSource Bytes(byte[] bytes, string name = "model bytes") => new(name, () => ModelFile.Parse(bytes, name));
 

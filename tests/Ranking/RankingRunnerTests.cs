@@ -52,11 +52,12 @@ public class RankingRunnerTests
     }
 
     [Test]
-    public void CancellationStopsTheRun()
+    public async Task CancellationStopsTheRun()
     {
         using var cts = new CancellationTokenSource();
         cts.Cancel();
-        Assert.ThrowsAsync(Is.InstanceOf<OperationCanceledException>(), () =>
+        // NUnit 5's ThrowsAsync returns a Task: unawaited, it asserted nothing.
+        await Assert.ThrowsAsync(Is.InstanceOf<OperationCanceledException>(), () =>
             RankingRunner.RunAsync(Candidates("c1", "c2"), () => new FakeScorer([]), null, new RankingOptions(), null, cts.Token));
     }
 
