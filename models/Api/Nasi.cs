@@ -42,7 +42,8 @@ public static class Nasi
             {
                 using var scorer = NasiScorer.Create(prepared, signature.InputShape, options.Runtime);
                 var s = scorer.Score(batch);
-                nasi = new NasiSummary(s.Score, s.GradientNorm, s.Loss, s.BuildSeconds, s.RunSeconds);
+                double? objective = options.Nu is { } nu ? s.Score - options.Mu * Math.Max(0, s.Score - nu) : null;
+                nasi = new NasiSummary(s.Score, s.GradientNorm, s.Loss, s.BuildSeconds, s.RunSeconds, objective);
                 provider = s.Provider;
             }
             cancellationToken.ThrowIfCancellationRequested();

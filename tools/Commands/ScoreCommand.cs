@@ -92,6 +92,7 @@ public static class ScoreCommand
             w.WriteLine($"NASI score S   {n.Score:G8}");
             w.WriteLine($"gradient norm  {n.GradientNorm:G8}");
             w.WriteLine($"loss           {n.Loss:G8}");
+            if (n.Objective is { } r) w.WriteLine($"objective R    {r:G8}");
             w.WriteLine($"gradient graph built in {n.BuildSeconds:F2} s, forward+backward {n.RunSeconds:F3} s");
         }
         if (report.Ntk is { } t)

@@ -1,0 +1,76 @@
+using System.Text.Json;
+using NasiOnnx.Engine.Graphs;
+using NasiOnnx.Engine.Ranking;
+using NasiOnnx.Models.Nb201;
+
+namespace NasiOnnx.Tests.Tools;
+
+public class ScoreRankSearchCommandTests
+{
+    private static readonly string[] Tiny = ["-C", "4", "-N", "1", "--input-size", "8", "--batch", "4"];
+    private string _dir = "";
+
+    [SetUp] public void SetUp() => _dir = Directory.CreateTempSubdirectory("nasi-cmd").FullName;
+    [TearDown] public void TearDown() => Directory.Delete(_dir, true);
+
+    private static JsonElement Json(Cli.Result r)
+    {
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.Err);
+        return JsonDocument.Parse(r.Out).RootElement;
+    }
+
+    [Test]
+    public void ScoreIsDeterministicAndReportsTheObjective()
+    {
+        var a = Json(Cli.Run(["score", "--arch", "default", "--seed", "3", "--json", .. Tiny]));
+        var b = Json(Cli.Run(["score", "--arch", "default", "--seed", "3", "--json", .. Tiny]));
+        var c = Json(Cli.Run(["score", "--arch", "default", "--seed", "4", "--json", .. Tiny]));
+        var s = a.GetProperty("nasi").GetProperty("score").GetDouble();
+        Assert.That(b.GetProperty("nasi").GetProperty("score").GetDouble(), Is.EqualTo(s), "same seed, same score");
+        Assert.That(c.GetProperty("nasi").GetProperty("score").GetDouble(), Is.Not.EqualTo(s));
+        Assert.That(a.GetProperty("nasi").GetProperty("gradientNorm").GetDouble(), Is.EqualTo(Math.Sqrt(s)).Within(1e-9 * s));
+        Assert.That(a.GetProperty("provider").GetString(), Is.EqualTo("CPU"));
+
+        var nu = s / 2;
+        var r = Json(Cli.Run(["score", "--arch", "default", "--seed", "3", "--json", "--metric", "objective", "--nu", nu.ToString("R"), .. Tiny]));
+        Assert.That(r.GetProperty("nasi").GetProperty("objective").GetDouble(), Is.EqualTo(s - 2 * (s - nu)).Within(1e-9 * s));
+        var missing = Cli.Run(["score", "--arch", "default", "--metric", "objective", .. Tiny]);
+        Assert.That(missing.ExitCode, Is.EqualTo(2));
+        Assert.That(missing.Err, Does.Contain("needs ν (--nu)"));
+    }
+
+    [Test]
+    public void RankScoresASeededSampleAndResumes()
+    {
+        var csv = Path.Combine(_dir, "rank.csv");
+        var first = Cli.Run(["rank", "--sample", "3", "--seed", "1", "--out", csv, "--budget", "2", .. Tiny]);
+        Assert.That(first.ExitCode, Is.EqualTo(0), first.Err);
+        Assert.That(ResultLog.Read(csv).Rows, Has.Count.EqualTo(2), "the budget stops after 2 cells");
+        var second = Cli.Run(["rank", "--sample", "3", "--seed", "1", "--out", csv, .. Tiny]);
+        Assert.That(second.Err, Does.Contain("(2 already done)"));
+        var rows = ResultLog.Read(csv).Rows;
+        Assert.That(rows.Select(x => x.Id).ToList(), Is.Unique.And.Count.EqualTo(3));
+        Assert.That(rows.Select(x => Nb201Cell.Parse(x.Id)).ToList(), Has.Count.EqualTo(3));
+        Assert.That(second.Out, Does.Contain("3 candidates: 3 scored"));
+
+        var bad = Cli.Run(["rank", "--sample", "3", "--all", .. Tiny]);
+        Assert.That(bad.ExitCode, Is.EqualTo(2));
+        Assert.That(bad.Err, Does.Contain("exactly one of --sample N, --cells FILE or --all"));
+        Assert.That(Cli.Run(["rank", "--sample", "3", "--budget", "soon", .. Tiny]).Err, Does.Contain("--budget 'soon'"));
+    }
+
+    [Test]
+    public void SearchPrintsACellAndExportsItsNetwork()
+    {
+        var onnx = Path.Combine(_dir, "found.onnx");
+        var r = Cli.Run("search", "--space", "nb201", "-T", "2", "--calibration", "1", "-C", "4", "--batch", "4", "--seed", "2", "-o", onnx, "--json");
+        var doc = Json(r).GetProperty("summary");
+        var cell = Nb201Cell.Parse(doc.GetProperty("architecture").GetString()!);
+        Assert.That(doc.GetProperty("scores").GetArrayLength(), Is.EqualTo(2));
+        var exported = ModelFile.Load(onnx);
+        Assert.That(ParameterSet.Of(exported).Count, Is.EqualTo(ParameterSet.Of(Nb201Network.Build(cell, new Nb201NetworkOptions())).Count),
+            "the export is the chosen cell's CIFAR-10 evaluation network");
+        Assert.That(r.Err, Does.Contain("provider: CPU"));
+        Assert.That(Cli.Run("search", "--space", "nats").Err, Does.Contain("--space 'nats'"));
+    }
+}
