@@ -1,5 +1,5 @@
-using NasiOnnx.Engine;
 using System.CommandLine;
+using NasiOnnx.Engine;
 using NasiOnnx.Engine.Graphs;
 using NasiOnnx.Tools.Cli;
 
