@@ -48,6 +48,13 @@ public static class GradientRules
         ["Concat"] = ShapeRules.Concat,
         ["Slice"] = ShapeRules.Slice,                     // starts, ends, axes, steps: none
         ["Pad"] = ShapeRules.Pad,                         // pads, constant_value: none
+        ["Squeeze"] = ReductionRules.Reshaped,            // axes: none
+        ["Unsqueeze"] = ReductionRules.Reshaped,          // axes: none
+        ["Split"] = ReductionRules.Split,                 // split: none
+
+        // Reductions
+        ["ReduceSum"] = ReductionRules.ReduceSum,         // axes: none (must be constant)
+        ["ReduceMean"] = ReductionRules.ReduceMean,
 
         // Softmax family and the loss head
         ["Softmax"] = SoftmaxRules.Softmax,

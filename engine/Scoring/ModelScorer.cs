@@ -121,6 +121,15 @@ public sealed class ModelScorer : ICandidateScorer
     public ModelProto Prepare(ModelProto model, string source)
     {
         model = model.Clone();
+        // Older exports are rewritten to opset 17, the opset the gradient rules emit into. A model we cannot
+        // rewrite stays as it is: the forward-only metrics still run, and NASI's row says why it is missing.
+        var upgraded = model.Clone();
+        try
+        {
+            OpsetUpgrade.ToOpset17(upgraded, source);
+            model = upgraded;
+        }
+        catch (GraphException) { }
         ModelNormalizer.ConstantsToInitializers(model);
         if (Options.BatchNorm == BatchNormMode.Training) ModelNormalizer.BatchNormToTraining(model, source);
         return model;

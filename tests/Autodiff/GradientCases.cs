@@ -106,6 +106,17 @@ public static class GradientCases
         yield return Case("Reshape", "Reshape", [Var(X4), Int64(6, -1)]);
         yield return Case("Transpose perm", "Transpose", [Var(X4)], Attr.Ints("perm", 2, 0, 3, 1));
         yield return Case("Transpose default", "Transpose", [Var([2, 3, 4])]);
+        yield return Case("Squeeze", "Squeeze", [Var([2, 1, 4, 1]), Int64(1, -1)]);
+        yield return Case("Unsqueeze", "Unsqueeze", [Var([2, 4]), Int64(0, 3)]);
+        yield return new GradientCase("Split sizes", "Split", [Attr.Int("axis", 1)], [Var([2, 6, 3]), Int64(1, 2, 3)], Outputs: 3);
+        yield return new GradientCase("Split equal", "Split", [Attr.Int("axis", 0)], [Var([4, 6])], Outputs: 2);
+
+        // Reductions
+        yield return Case("ReduceSum axes keepdims", "ReduceSum", [Var(X4), Int64(1, 3)]);
+        yield return Case("ReduceSum negative axis no keepdims", "ReduceSum", [Var(X4), Int64(-2)], Attr.Int("keepdims", 0));
+        yield return Case("ReduceSum all", "ReduceSum", [Var([3, 4])], Attr.Int("keepdims", 0));
+        yield return Case("ReduceMean spatial", "ReduceMean", [Var(X4)], Attr.Ints("axes", 2, 3));
+        yield return Case("ReduceMean all no keepdims", "ReduceMean", [Var([3, 4])], Attr.Int("keepdims", 0));
 
         // Softmax family and the loss
         yield return Case("Softmax axis -1", "Softmax", [Var(X4)]);
