@@ -121,14 +121,14 @@ public sealed class NasiSearch : IDisposable
         if (_options.Nu is { } given) nu0 = given;
         else
         {
-            // Calibration on batches the search itself never uses (steps past T): ν = the median S at α₀.
+            // Calibration on batches the search itself never uses (steps past T): ν = a high quantile of S at α₀.
             for (var k = 0; k < _options.CalibrationSamples; k++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var a = Softmax(alpha0, Gumbel(_options.Samples + k));
                 seen.Add(Evaluate(a, data.Draw(_options.BatchSize, _options.Samples + k)).Score);
             }
-            nu0 = Median(seen);
+            nu0 = Quantile(seen, _options.NuQuantile);
         }
 
         var samples = new List<NasiSample>();
@@ -137,7 +137,7 @@ public sealed class NasiSearch : IDisposable
         for (var t = 0; t < _options.Samples; t++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var nu = _options.Variant == NasiVariant.Ada && seen.Count > 0 ? Median(seen) : nu0;
+            var nu = _options.Variant == NasiVariant.Ada && seen.Count > 0 ? Quantile(seen, _options.NuQuantile) : nu0;
             var sample = SampleAt(t, alpha0, Gumbel(t), data.Draw(_options.BatchSize, t), nu);
             samples.Add(sample);
             seen.Add(sample.Score);
@@ -283,11 +283,14 @@ public sealed class NasiSearch : IDisposable
         return new Evaluation(score, loss, thetaGradient, arch);
     }
 
-    private static double Median(List<double> values)
+    /// <summary>The q-quantile of the values, linear between order statistics.</summary>
+    private static double Quantile(List<double> values, double q)
     {
         var sorted = values.Order().ToList();
-        var n = sorted.Count;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        var position = q * (sorted.Count - 1);
+        var below = (int)Math.Floor(position);
+        var above = Math.Min(below + 1, sorted.Count - 1);
+        return sorted[below] + (position - below) * (sorted[above] - sorted[below]);
     }
 
     public void Dispose()

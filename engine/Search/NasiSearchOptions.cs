@@ -13,8 +13,16 @@ public sealed record NasiSearchOptions
     /// <summary>μ of R = S − μ·max(0, S − ν); the paper's 2 for the DARTS and NAS-Bench-201 spaces.</summary>
     public double Mu { get; init; } = 2;
 
-    /// <summary>ν; null = calibrated: the median S of <see cref="CalibrationSamples"/> samples before the search.</summary>
+    /// <summary>ν; null = calibrated: the <see cref="NuQuantile"/>-quantile of S over <see cref="CalibrationSamples"/>
+    /// samples before the search.</summary>
     public double? Nu { get; init; }
+
+    /// <summary>
+    /// Which quantile of the S values seen sets ν (calibration, and NASI-ADA's running ν). High, because on
+    /// NAS-Bench-201 accuracy keeps rising with S through the ninth decile and only falls back in the extreme tail
+    /// (measured on ../shared/nb201/dev_sample_1000.csv, see the README): the penalty should bite on the tail alone.
+    /// </summary>
+    public double NuQuantile { get; init; } = 0.9;
 
     public NasiVariant Variant { get; init; } = NasiVariant.Fix;
 
@@ -43,6 +51,7 @@ public sealed record NasiSearchOptions
         if (BatchSize < 1) throw new NasiException($"batch must be at least 1 (got {BatchSize})");
         if (!(Mu >= 0)) throw new NasiException($"mu must be ≥ 0 (got {Mu})");
         if (Nu is { } nu && !(nu > 0)) throw new NasiException($"nu must be positive (got {nu})");
+        if (!(NuQuantile > 0 && NuQuantile <= 1)) throw new NasiException($"the ν quantile must lie in (0, 1] (got {NuQuantile})");
         if (!(Tau > 0)) throw new NasiException($"tau must be positive (got {Tau})");
         if (!(Xi > 0)) throw new NasiException($"xi must be positive (got {Xi})");
         if (CalibrationSamples < 1) throw new NasiException($"calibration samples must be at least 1 (got {CalibrationSamples})");

@@ -5,6 +5,6 @@ public enum NasiVariant
 {
     /// <summary>NASI-FIX: ν fixed for the whole search (given, or calibrated once before it).</summary>
     Fix,
-    /// <summary>NASI-ADA: ν follows the running median of the S values the search has seen (see NasiSearch).</summary>
+    /// <summary>NASI-ADA: ν follows the running high quantile (NuQuantile) of the S values the search has seen.</summary>
     Ada,
 }

@@ -18,12 +18,13 @@ public static class SearchCommand
     public static Command Create(ConsoleIO io)
     {
         var space = new Option<string>("--space") { Description = "nb201 or darts.", DefaultValueFactory = _ => "nb201" };
-        var variant = new Option<string>("--variant") { Description = "fix (ν fixed) or ada (ν follows the median S seen).", DefaultValueFactory = _ => "fix" };
+        var variant = new Option<string>("--variant") { Description = "fix (ν fixed) or ada (ν follows the --nu-quantile of the S seen).", DefaultValueFactory = _ => "fix" };
         var samples = new Option<int>("--samples", "-T") { Description = "T, architecture samples.", DefaultValueFactory = _ => 100 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of θ₀, the batches, labels and Gumbel noise.", DefaultValueFactory = _ => 0UL };
         var batch = new Option<int>("--batch", "-b") { Description = "Batch size.", DefaultValueFactory = _ => 64 };
         var mu = new Option<double>("--mu") { Description = "μ of R = S − μ·max(0, S − ν).", DefaultValueFactory = _ => 2.0 };
-        var nu = new Option<double?>("--nu") { Description = "ν (default: calibrated, the median S at α₀ over --calibration samples)." };
+        var nu = new Option<double?>("--nu") { Description = "ν (default: calibrated, the --nu-quantile of S at α₀ over --calibration samples)." };
+        var nuQuantile = new Option<double>("--nu-quantile") { Description = "Quantile of the S values seen that sets ν.", DefaultValueFactory = _ => 0.9 };
         var calibration = new Option<int>("--calibration") { Description = "Samples used to calibrate ν.", DefaultValueFactory = _ => 8 };
         var tau = new Option<double>("--tau") { Description = "Gumbel-softmax temperature τ.", DefaultValueFactory = _ => 1.0 };
         var channels = new Option<int?>("-C", "--channels") { Description = "Supernet channels (default: nb201 16, darts 8)." };
@@ -36,7 +37,7 @@ public static class SearchCommand
         var output = new Option<FileInfo?>("-o", "--output") { Description = "Export the chosen architecture's evaluation network as ONNX." };
         var json = new Option<bool>("--json") { Description = "Print JSON." };
         var command = new Command("search", "Run the NASI search (Algorithm 1) and print the chosen architecture.")
-            { space, variant, samples, seed, batch, mu, nu, calibration, tau, channels, depth, data, labelFile, labels, threads, provider, output, json };
+            { space, variant, samples, seed, batch, mu, nu, nuQuantile, calibration, tau, channels, depth, data, labelFile, labels, threads, provider, output, json };
         command.SetAction((parse, ct) => io.GuardAsync(async () =>
         {
             var searchSpace = Space(parse.GetValue(space)!, parse.GetValue(channels), parse.GetValue(depth));
@@ -47,6 +48,7 @@ public static class SearchCommand
                 BatchSize = parse.GetValue(batch),
                 Mu = parse.GetValue(mu),
                 Nu = parse.GetValue(nu),
+                NuQuantile = parse.GetValue(nuQuantile),
                 CalibrationSamples = parse.GetValue(calibration),
                 Tau = parse.GetValue(tau),
                 Variant = parse.GetValue(variant)!.ToLowerInvariant() switch
