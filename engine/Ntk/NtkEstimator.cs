@@ -15,8 +15,8 @@ namespace NasiOnnx.Engine.Ntk;
 /// One estimate at a time per instance: the workers' buffers are reused.
 /// </summary>
 /// <remarks>
-/// The exact reference (one backward pass per sample and logit through a gradient graph) is an
-/// <see cref="IJacobianProduct"/> or a rows-based evaluator still to come with the autodiff transform.
+/// The exact reference, <see cref="ExactJacobian"/> (one backward pass per sample and logit through the gradient
+/// graph), is an <see cref="IJacobianProduct"/> too, so the estimators run on it with the same probes.
 /// </remarks>
 public sealed class NtkEstimator : IDisposable
 {
