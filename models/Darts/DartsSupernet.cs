@@ -30,7 +30,7 @@ namespace NasiOnnx.Models.Darts;
 /// peaked at 1.35× that. NASI needs several gradient passes per sample (T = 100), so the default is C = 8 with 5 cells,
 /// the largest of these whose gradient pass fits comfortably in this shared machine's 23 GB; DARTS's own search size,
 /// C = 16 with 8 cells, is one option away for a machine with the memory (a GPU).
-/// /// </remarks>
+/// </remarks>
 public static class DartsSupernet
 {
     public const string InputName = "input";
