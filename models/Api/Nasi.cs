@@ -101,8 +101,12 @@ public static class Nasi
     {
         options ??= new ScoringOptions();
         ranking ??= new RankingOptions();
-        if (options.Runtime.IntraOpThreads == 0 && ranking.Workers > 1)
-            options = options with { Runtime = options.Runtime with { IntraOpThreads = 1 } }; // one core per worker
+        if (ranking.Workers > 1)
+        {
+            // One core per worker: each model's sessions, NTK probes included, run on one thread.
+            if (options.Runtime.IntraOpThreads == 0) options = options with { Runtime = options.Runtime with { IntraOpThreads = 1 } };
+            if (options.Ntk.Workers == 0) options = options with { Ntk = options.Ntk with { Workers = 1 } };
+        }
         var columns = new ModelScorer(options).Metrics;
         using var log = resultsPath is null ? null : ResultLog.Open(resultsPath, columns);
         return await RankingRunner.RunAsync(models.Select(m => m.ToCandidate()).ToList(), () => new ModelScorer(options), log,
