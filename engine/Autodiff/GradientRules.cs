@@ -48,8 +48,8 @@ public static class GradientRules
         ["Concat"] = ShapeRules.Concat,
         ["Slice"] = ShapeRules.Slice,                     // starts, ends, axes, steps: none
         ["Pad"] = ShapeRules.Pad,                         // pads, constant_value: none
-        ["Squeeze"] = ReductionRules.Reshaped,            // axes: none
-        ["Unsqueeze"] = ReductionRules.Reshaped,          // axes: none
+        ["Squeeze"] = ShapeRules.Reshape,                 // axes: none
+        ["Unsqueeze"] = ShapeRules.Reshape,               // axes: none
         ["Split"] = ReductionRules.Split,                 // split: none
 
         // Reductions

@@ -3,7 +3,7 @@ using Onnx;
 
 namespace NasiOnnx.Engine.Autodiff.Rules;
 
-/// <summary>Reductions, and the shape-only ops around them: every input element receives its output's cotangent.</summary>
+/// <summary>Reductions and Split: every input element receives its output's cotangent.</summary>
 internal static class ReductionRules
 {
     /// <summary>ReduceSum (axes as input, opset 13+): dy broadcast back over the reduced axes.</summary>
@@ -21,14 +21,6 @@ internal static class ReductionRules
         var axes = Axes(node.GetInts("axes"), xShape.Length);
         var count = axes.Aggregate(1L, (n, a) => n * xShape[a]);
         return [Spread(ctx, node, dy[0]!, axes, scale: 1f / count)];
-    }
-
-    /// <summary>Squeeze and Unsqueeze only rename the shape: dy reshaped to the input's shape.</summary>
-    public static string?[] Reshaped(GradientContext ctx, NodeProto node, IReadOnlyList<string?> dy)
-    {
-        var grads = new string?[node.Input.Count];
-        grads[0] = ctx.Reshape(dy[0]!, ctx.Shape(node.Input[0]));
-        return grads;
     }
 
     /// <summary>Split: the outputs' cotangents concatenated back, zeros for outputs nothing reads.</summary>

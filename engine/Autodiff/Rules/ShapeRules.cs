@@ -7,7 +7,7 @@ namespace NasiOnnx.Engine.Autodiff.Rules;
 /// pad ↔ slice). Shape-like inputs (shapes, pads, starts, …) get no gradient.</summary>
 internal static class ShapeRules
 {
-    /// <summary>Flatten and Reshape: reshape dy back to the input's static shape.</summary>
+    /// <summary>Flatten, Reshape, Squeeze, Unsqueeze: reshape dy back to the input's static shape.</summary>
     public static string?[] Reshape(GradientContext ctx, NodeProto node, IReadOnlyList<string?> dy)
     {
         var grads = new string?[node.Input.Count];
