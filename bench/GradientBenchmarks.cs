@@ -6,6 +6,7 @@ using NasiOnnx.Engine.Graphs;
 using NasiOnnx.Engine.Init;
 using NasiOnnx.Engine.Metrics;
 using NasiOnnx.Engine.Runtime;
+using NasiOnnx.Models.Nb201;
 using Onnx;
 
 namespace NasiOnnx.Bench;
@@ -49,13 +50,16 @@ public class GradientBenchmarks
     public double ForwardBackward() => _scorer.Score(_batch).Score;
 
     /// <summary>
-    /// `bench --quick [threads] [profile-dir]`: a stopwatch run without BenchmarkDotNet's process spawning, printing
+    /// `bench --quick [threads] [profile-dir] [nb201-cell]`: a stopwatch run without BenchmarkDotNet's process spawning, printing
     /// build time, median forward and forward+backward times, and optionally ONNX Runtime profiles of both.
     /// </summary>
-    public static void Quick(int threads, string? profileDirectory)
+    public static void Quick(int threads, string? profileDirectory, string? cell = null)
     {
         var clock = Stopwatch.StartNew();
-        var model = ResidualCellNet.Build(Batch);
+        // Same input and output names either way ("input", "logits").
+        var model = cell is null
+            ? ResidualCellNet.Build(Batch)
+            : Nb201Network.Build(Nb201GradientBenchmarks.Named(cell), new Nb201NetworkOptions());
         Console.WriteLine($"network: {ParameterSet.Of(model).Count:N0} parameters, {model.Graph.Node.Count} nodes, built in {clock.ElapsedMilliseconds} ms");
         var options = new RuntimeOptions { Provider = ExecutionProvider.Cpu, IntraOpThreads = threads };
         clock.Restart();
@@ -136,7 +140,7 @@ public class GradientBenchmarks
         if (ints is not null)
             foreach (var (name, v) in ints) { names.Add(name); values.Add(Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(v, [v.LongLength])); }
         using var runOptions = new Microsoft.ML.OnnxRuntime.RunOptions();
-        for (var i = 0; i < 3; i++) using (session.Run(runOptions, names, values, outputs)) { }
+        for (var i = 0; i < 8; i++) using (session.Run(runOptions, names, values, outputs)) { }
         Console.WriteLine($"profile: {session.EndProfiling()}");
         foreach (var v in values) v.Dispose();
     }

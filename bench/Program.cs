@@ -8,7 +8,8 @@ public static class Program
     {
         if (args is ["--quick", .. var rest])
         {
-            GradientBenchmarks.Quick(rest.Length > 0 ? int.Parse(rest[0]) : 2, rest.Length > 1 ? rest[1] : null);
+            GradientBenchmarks.Quick(rest.Length > 0 ? int.Parse(rest[0]) : 2, rest.Length > 1 && rest[1] != "-" ? rest[1] : null,
+                rest.Length > 2 ? rest[2] : null);
             return;
         }
         if (args is ["--peak-memory", var cell])

@@ -15,6 +15,7 @@ public sealed class GradientContext
     private readonly Dictionary<string, TensorProto> _constantNodes;
     private readonly Dictionary<string, string> _int64Constants = new(StringComparer.Ordinal);
     private readonly Dictionary<float, string> _scalars = new();
+    private readonly Dictionary<(float, long), string> _filled = new();
 
     internal GradientContext(GraphBuilder builder, StaticShapes shapes, HashSet<string> needed)
     {
@@ -75,6 +76,22 @@ public sealed class GradientContext
         Opset >= 18
             ? Node("ReduceMean", [value, Ints(axes)], Attr.Int("keepdims", keepDims ? 1 : 0))
             : Node("ReduceMean", [value], Attr.Ints("axes", axes), Attr.Int("keepdims", keepDims ? 1 : 0));
+
+    /// <summary>
+    /// scale·value + bias per channel (axis 1), in one pass: an inference-mode BatchNormalization with mean 0,
+    /// variance 1 and epsilon 0 is exactly that affine map, where Mul then Add would read and write the tensor twice.
+    /// <paramref name="scale"/> and <paramref name="bias"/> are [C] vectors.
+    /// </summary>
+    public string ChannelAffine(string value, string scale, string bias, long channels) =>
+        Node("BatchNormalization", [value, scale, bias, Constant(0f, channels), Constant(1f, channels)], Attr.Float("epsilon", 0f));
+
+    /// <summary>A [n] float constant filled with <paramref name="value"/>, shared like <see cref="Ints"/>.</summary>
+    public string Constant(float value, long n)
+    {
+        if (!_filled.TryGetValue((value, n), out var name))
+            _filled[(value, n)] = name = Builder.FloatConstant("grad_fill", Enumerable.Repeat(value, (int)n).ToArray(), n);
+        return name;
+    }
 
     /// <summary>
     /// The one un-broadcasting helper: sums <paramref name="gradient"/> (of shape <paramref name="gradientShape"/>)

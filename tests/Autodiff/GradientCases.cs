@@ -73,6 +73,8 @@ public static class GradientCases
         yield return Case("Conv auto_pad SAME_LOWER", "Conv", ConvInputs(4, 6, 4, 4), Attr.String("auto_pad", "SAME_LOWER"));
         yield return Case("Conv auto_pad VALID dilation 2 stride 2", "Conv", ConvInputs(4, 6, 4, 3, size: 9), Attr.String("auto_pad", "VALID"), Attr.Ints("dilations", 2, 2), Attr.Ints("strides", 2, 2));
         yield return Case("Conv 1-D", "Conv", [Var([2, 3, 9]), Var([4, 3, 3]), Var([4])], Attr.Ints("pads", 1, 1), Attr.Ints("strides", 2));
+        yield return Case("Conv 3-D", "Conv", [Var([2, 2, 4, 5, 3]), Var([3, 2, 3, 2, 3]), Var([3])], Attr.Ints("pads", 1, 0, 1, 1, 1, 0), Attr.Ints("strides", 1, 2, 1));
+        yield return Case("Conv groups 2 stride 2 dilation 2", "Conv", ConvInputs(4, 6, 2, 3, size: 9), Attr.Int("group", 2), Attr.Ints("strides", 2, 2), Attr.Ints("dilations", 2, 2), Attr.Ints("pads", 1, 2, 2, 1));
 
         // Normalisation (running statistics are constants; training mode declares all three outputs)
         CaseInput[] Bn(long[] x) => [Var(x), Var([x[1]]), Var([x[1]]), Const([x[1]], Sampling.Gaussian), Const([x[1]], Sampling.Positive)];

@@ -12,7 +12,7 @@ internal static class ConvRules
     /// Conv(X [N,C,…], W [M,C/g,…], B [M]) →  Y [N,M,…].
     /// dX = ConvTranspose(dY, W) with the forward's strides, dilations, group and pads (+ output_padding); for
     /// stride 1 and one group, the equivalent Conv with the flipped kernel.
-    /// dW = im2col of X by strided Slices, then a MatMul with dY batched over samples and groups, summed over samples.
+    /// dW = im2col of X by one Gather, then one MatMul with dY over positions and samples, batched over groups.
     /// dB = dY summed over batch and space.
     /// </summary>
     public static string?[] Conv(GradientContext ctx, NodeProto node, IReadOnlyList<string?> dy)
@@ -64,43 +64,64 @@ internal static class ConvRules
     }
 
     /// <summary>
-    /// dW[m, c, q] = Σ_n Σ_p dY[n, m, p] · cols[n, c, q, p], where cols (im2col of X: each input channel's value at
-    /// window offset q for every output position p) comes from one strided Slice of the padded X per offset.
-    /// With g groups, output channel m of group j reads only that group's C/g input channels, so cols and dY are
-    /// split by group and the MatMul is batched over samples and groups, then summed over samples and laid out as
-    /// [M, C/g, k…].
+    /// dW[m, c, q] = Σ_(p,n) dY[n, m, p] · cols[c, q, p, n]: one GEMM whose inner dimension runs over every output
+    /// position and sample at once, batched over groups only. cols (im2col: input channel c's value at window
+    /// offset q of output position p, for each sample) is a single Gather from X laid out as [C, padded space, N]:
+    /// each index picks a padded position, and copies all N samples there as one contiguous block. Any stride,
+    /// dilation or padding is then just a different index table.
+    /// (Strided Slices per offset and a Concat cost twice the copies; a GEMM per sample plus a sum over samples,
+    /// a one-hot Conv for im2col, or dY as an output-sized Conv kernel all ran slower on ONNX Runtime's CPU kernels.)
     /// </summary>
     private static string WeightGradient(GradientContext ctx, string x, string dy, long[] xShape, long[] wShape, long[] yShape,
         ConvGeometry geometry, long group)
     {
         var (n, c, m) = (xShape[0], xShape[1], yShape[1]);
+        var rank = geometry.Rank;
         var window = Tensor.Count(geometry.Kernel);
         var positions = Tensor.Count(geometry.Output);
-        // im2col by slicing: pad X once, then one strided Slice per window offset, stacked as [N, C, K, positions].
-        // (A one-hot Conv computes the same but runs in ONNX Runtime's blocked layout, whose reorders of a K-times
-        // larger tensor cost more than the copies.)
+        long[] samplesLast = [1, .. Enumerable.Range(2, rank).Select(i => (long)i), 0];
+        var xBySpace = ctx.Node("Transpose", [x], Attr.Ints("perm", samplesLast)); // [C, spatial…, N]
         var padded = geometry.Pads.Any(p => p != 0)
-            ? ctx.Node("Pad", [x, ctx.Ints([0, 0, .. geometry.PadsBegin, 0, 0, .. geometry.PadsEnd])])
-            : x;
+            ? ctx.Node("Pad", [xBySpace, ctx.Ints([0, .. geometry.PadsBegin, 0, 0, .. geometry.PadsEnd, 0])])
+            : xBySpace;
+        var paddedExtent = geometry.Input.Select((e, i) => e + geometry.PadsBegin[i] + geometry.PadsEnd[i]).ToArray();
+        var flat = ctx.Reshape(padded, [c, Tensor.Count(paddedExtent), n]);
+        var columns = ctx.Node("Gather", [flat, ctx.Ints(Im2ColIndices(geometry, paddedExtent))], Attr.Int("axis", 1)); // [C, K·P, N]
+        var (cg, mg) = (c / group, m / group);
+        var cols = ctx.Reshape(columns, [group, cg * window, positions * n]);
+        var dyBySpace = ctx.Reshape(ctx.Node("Transpose", [dy], Attr.Ints("perm", samplesLast)), [group, mg, positions * n]);
+        var product = ctx.Node("MatMul", [cols, ctx.Node("Transpose", [dyBySpace], Attr.Ints("perm", 0, 2, 1))]); // [g, C/g·K, M/g]
+        return ctx.Reshape(ctx.Node("Transpose", [product], Attr.Ints("perm", 0, 2, 1)), wShape);
+    }
+
+    /// <summary>For window offset q and output position p (row-major over the kernel and output extents), the
+    /// row-major index into the padded input of the element that the kernel's tap q reads for output p.</summary>
+    internal static long[] Im2ColIndices(ConvGeometry geometry, long[] paddedExtent)
+    {
         var rank = geometry.Rank;
-        var spatialAxes = Enumerable.Range(2, rank).Select(i => (long)i).ToArray();
-        var offsets = new List<string>();
-        var offset = new long[rank];
+        var window = Tensor.Count(geometry.Kernel);
+        var positions = Tensor.Count(geometry.Output);
+        var indices = new long[window * positions];
+        var tap = new long[rank];
+        var at = new long[rank];
         for (var q = 0; q < window; q++)
         {
-            for (long rest = q, d = rank - 1; d >= 0; d--) { offset[d] = rest % geometry.Kernel[d]; rest /= geometry.Kernel[d]; }
-            var starts = offset.Select((o, i) => o * geometry.Dilations[i]).ToArray();
-            var ends = starts.Select((st, i) => st + (geometry.Output[i] - 1) * geometry.Strides[i] + 1).ToArray();
-            var slice = ctx.Node("Slice", [padded, ctx.Ints(starts), ctx.Ints(ends), ctx.Ints(spatialAxes), ctx.Ints(geometry.Strides)]);
-            offsets.Add(ctx.Reshape(slice, [n, c, 1, positions]));
+            Unravel(q, geometry.Kernel, tap);
+            for (var p = 0; p < positions; p++)
+            {
+                Unravel(p, geometry.Output, at);
+                long flat = 0;
+                for (var d = 0; d < rank; d++)
+                    flat = flat * paddedExtent[d] + at[d] * geometry.Strides[d] + tap[d] * geometry.Dilations[d];
+                indices[q * positions + p] = flat;
+            }
         }
-        var columns = window == 1 ? offsets[0] : ctx.Node("Concat", offsets, Attr.Int("axis", 2));
-        var (cg, mg) = (c / group, m / group);
-        var cols = ctx.Reshape(columns, [n, group, cg * window, positions]);
-        var dyByPosition = ctx.Node("Transpose", [ctx.Reshape(dy, [n, group, mg, positions])], Attr.Ints("perm", 0, 1, 3, 2));
-        var perSample = ctx.Node("MatMul", [cols, dyByPosition]); // [N, g, C/g·K, M/g]
-        var summed = ctx.ReduceSum(perSample, [0], keepDims: false); // [g, C/g·K, M/g]
-        return ctx.Reshape(ctx.Node("Transpose", [summed], Attr.Ints("perm", 0, 2, 1)), wShape);
+        return indices;
+    }
+
+    private static void Unravel(long index, long[] extent, long[] into)
+    {
+        for (var d = extent.Length - 1; d >= 0; d--) { into[d] = index % extent[d]; index /= extent[d]; }
     }
 
     internal static long[] SumAxes(int rank) => [0, .. Enumerable.Range(2, rank - 2).Select(i => (long)i)];
