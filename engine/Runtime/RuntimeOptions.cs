@@ -7,5 +7,13 @@ public sealed record RuntimeOptions
     public int IntraOpThreads { get; init; }
     public int InterOpThreads { get; init; }
 
+    /// <summary>
+    /// CPU sessions draw their memory from one process-wide ONNX Runtime arena, so a new session reuses pages an
+    /// earlier one has already touched. A first run otherwise spends most of its time faulting in fresh memory:
+    /// scoring a folder of NAS-Bench-201 models took a third less time with it. The arena then keeps its peak size
+    /// until the process exits; false gives each session its own arena, freed when the session is disposed.
+    /// </summary>
+    public bool SharedCpuArena { get; init; } = true;
+
     public static RuntimeOptions Default { get; } = new();
 }

@@ -12,6 +12,7 @@ namespace NasiOnnx.Engine.Runtime;
 public static class SessionFactory
 {
     private static readonly Lazy<(bool Ok, string Why)> CudaProbe = new(ProbeCuda);
+    private static readonly Lazy<bool> SharedArena = new(RegisterSharedArena);
 
     /// <summary>True when this build references the CUDA runtime package.</summary>
     public static bool IsGpuBuild =>
@@ -76,6 +77,7 @@ public static class SessionFactory
             // forward passes with a 2-thread session beside other work on 2 cores (engine/Ntk/NOTES.md).
             so.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
             if (options.InterOpThreads > 0) so.InterOpNumThreads = options.InterOpThreads;
+            if (options.SharedCpuArena && !cuda && SharedArena.Value) so.AddSessionConfigEntry("session.use_env_allocators", "1");
             if (cuda) so.AppendExecutionProvider_CUDA(0);
             return so;
         }
@@ -83,6 +85,23 @@ public static class SessionFactory
         {
             so.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>Registers one CPU arena with ONNX Runtime's process-wide environment (see
+    /// <see cref="RuntimeOptions.SharedCpuArena"/>); false, and sessions keep their own, if ORT refuses.</summary>
+    private static bool RegisterSharedArena()
+    {
+        try
+        {
+            using var memory = new OrtMemoryInfo(OrtMemoryInfo.allocatorCPU, OrtAllocatorType.ArenaAllocator, 0, OrtMemType.Default);
+            using var arena = new OrtArenaCfg(0, -1, -1, -1); // ORT's defaults for size, strategy and chunks
+            OrtEnv.Instance().CreateAndRegisterAllocator(memory, arena);
+            return true;
+        }
+        catch (OnnxRuntimeException)
+        {
+            return false;
         }
     }
 

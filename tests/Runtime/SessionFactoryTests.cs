@@ -2,6 +2,7 @@ using NasiOnnx.Engine;
 using NasiOnnx.Engine.Graphs;
 using NasiOnnx.Engine.Init;
 using NasiOnnx.Engine.Runtime;
+using NasiOnnx.Tests.Autodiff;
 
 namespace NasiOnnx.Tests.Runtime;
 
@@ -41,5 +42,28 @@ public class SessionFactoryTests
         Assert.That(SessionFactory.ProviderLine(RuntimeOptions.Default), Does.Contain("CPU runtime package"));
         var ex = Assert.Throws<NasiException>(() => SessionFactory.ProviderLine(new RuntimeOptions { Provider = ExecutionProvider.Cuda }));
         Assert.That(ex!.Message, Does.Contain("CUDA was requested but is not usable"));
+    }
+
+    [Test]
+    public void SessionsSharingTheProcessArenaComputeWhatPrivateArenasDo()
+    {
+        // The shared arena changes where tensors live, never what is computed: bit-identical outputs, for sessions
+        // running at once and for one made after others were disposed.
+        var model = SmallConvNet.Build(batch: 16, size: 16, channels: 16);
+        var input = Tensor.Zeros(16, 3, 16, 16);
+        new Rng(5).FillGaussian(input.Data);
+        var feeds = new Dictionary<string, Tensor> { ["input"] = input };
+        float[] Logits(RuntimeOptions options)
+        {
+            using var session = SessionFactory.Create(model, options);
+            return session.Run(feeds, null, ["logits"])[0].Data;
+        }
+
+        var cpu = new RuntimeOptions { Provider = ExecutionProvider.Cpu, IntraOpThreads = 1 };
+        var reference = Logits(cpu with { SharedCpuArena = false });
+        var concurrent = new float[4][];
+        Parallel.For(0, concurrent.Length, i => concurrent[i] = Logits(cpu));
+        foreach (var logits in concurrent) Assert.That(logits, Is.EqualTo(reference));
+        Assert.That(Logits(cpu), Is.EqualTo(reference));
     }
 }
