@@ -3,6 +3,7 @@ using BenchmarkDotNet.Engines;
 using NasiOnnx.Engine.Graphs;
 using NasiOnnx.Engine.Init;
 using NasiOnnx.Engine.Ranking;
+using NasiOnnx.Engine.Runtime;
 using NasiOnnx.Engine.Scoring;
 using NasiOnnx.Models.Api;
 using NasiOnnx.Models.Nb201;
@@ -11,7 +12,7 @@ namespace NasiOnnx.Bench;
 
 /// <summary>
 /// Batch scoring as <c>nasi score FOLDER</c> runs it: a folder of NAS-Bench-201 exports (C = 16, N = 5) scored with
-/// the NASI metric at batch 64 by two workers of one thread each. Models per minute = 60 · Models / mean seconds.
+/// the NASI metric at batch 64 by one or two workers of one thread each, with and without the shared CPU arena. Models per minute = 60 · Models / mean seconds.
 /// </summary>
 [SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 0, iterationCount: 3)]
 public class ScoringThroughputBenchmarks
@@ -22,6 +23,10 @@ public class ScoringThroughputBenchmarks
 
     [Params(1, 2)]
     public int Workers { get; set; } = 2;
+
+    /// <summary>Sessions draw from one process-wide arena (the default), or each from its own.</summary>
+    [Params(true, false)]
+    public bool SharedArena { get; set; } = true;
 
     [GlobalSetup]
     public void Setup()
@@ -39,5 +44,5 @@ public class ScoringThroughputBenchmarks
 
     [Benchmark]
     public int ScoreFolder() =>
-        Nasi.RankAsync(_sources, new ScoringOptions(), new RankingOptions { Workers = Workers }).GetAwaiter().GetResult().Count(r => r.IsOk);
+        Nasi.RankAsync(_sources, new ScoringOptions { Runtime = new RuntimeOptions { SharedCpuArena = SharedArena } }, new RankingOptions { Workers = Workers }).GetAwaiter().GetResult().Count(r => r.IsOk);
 }
