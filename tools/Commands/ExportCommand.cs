@@ -39,7 +39,8 @@ public static class ExportCommand
                     if (parse.GetValue(net.Arch) is not null) throw new NasiException("--arch is a NAS-Bench-201 cell; --space darts takes --genotype");
                     var text = parse.GetValue(genotype);
                     if (string.IsNullOrWhiteSpace(text)) throw new NasiException("--space darts needs --genotype: a genotype string or a preset name");
-                    var found = DartsPresets.TryGet(text, out var preset) ? preset! : DartsGenotype.Parse(text);
+                    // A genotype string has parentheses; anything else is a preset name (an unknown one is refused with the known names).
+                    var found = text.Contains('(') ? DartsGenotype.Parse(text) : DartsPresets.Get(text);
                     var defaults = DartsNetworkOptions.Cifar10;
                     var options = defaults with
                     {
