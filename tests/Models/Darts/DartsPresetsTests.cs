@@ -18,6 +18,7 @@ public class DartsPresetsTests
     [TestCase("p-darts", 3_433_798, 4_944_352, 3.4, 4.9)]
     // Found by this engine's search (no published figure exists to check against).
     [TestCase("nasi-fix", 1_983_358, 3_240_832, null, null)]
+    [TestCase("nasi-ada", 1_546_822, 2_731_936, null, null)]
     public void ParameterCountsArePinnedAndMatchTheClosedFormAndThePublishedFigures(
         string name, long cifar, long imageNet, double? publishedCifarM, double? publishedImageNetM)
     {
@@ -59,6 +60,7 @@ public class DartsPresetsTests
     [TestCase("pdarts", "p-darts")]
     [TestCase("NASI-FIX", "nasi-fix")]
     [TestCase("nasi_fix", "nasi-fix")]
+    [TestCase("NASI_ADA", "nasi-ada")]
     [TestCase("P-DARTS", "p-darts")]
     public void PresetsAreFoundWhateverTheSpelling(string spelling, string canonical)
     {
