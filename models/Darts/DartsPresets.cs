@@ -3,9 +3,11 @@ using NasiOnnx.Engine;
 namespace NasiOnnx.Models.Darts;
 
 /// <summary>
-/// Named reference genotypes, copied verbatim from the authors' public <c>genotypes.py</c> files (never made up). Each
-/// is pinned by a test to its CIFAR-10 parameter count (C = 36, 20 layers), and that count checked against the
-/// figure its paper publishes.
+/// Named genotypes. The published ones (DARTS-V1/V2, PC-DARTS, P-DARTS) are copied verbatim from the authors' public
+/// <c>genotypes.py</c> files (never made up), each pinned by a test to its CIFAR-10 parameter count (C = 36, 20 layers)
+/// and that count checked against the figure its paper publishes. NASI-FIX and NASI-ADA are not the NASI paper's cells
+/// (we do not have those): they are what this engine's own search found, with the command, seed and date recorded on
+/// each; they are untrained, and no accuracy is claimed for them.
 /// </summary>
 public static class DartsPresets
 {
@@ -52,6 +54,33 @@ public static class DartsPresets
         "Genotype(normal=[('skip_connect', 0), ('dil_conv_3x3', 1), ('skip_connect', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('sep_conv_3x3', 3), ('sep_conv_3x3', 0), ('dil_conv_5x5', 4)], normal_concat=range(2, 6), " +
         "reduce=[('avg_pool_3x3', 0), ('sep_conv_5x5', 1), ('sep_conv_3x3', 0), ('dil_conv_5x5', 2), ('max_pool_3x3', 0), ('dil_conv_3x3', 1), ('dil_conv_3x3', 1), ('dil_conv_5x5', 3)], reduce_concat=range(2, 6))");
 
+    /// <summary>
+    /// NASI-FIX as found by this engine (not the NASI paper's genotype, which we do not have), untrained: no accuracy is
+    /// claimed. Produced on 2026-11-27 by <c>nasi search --space darts --variant fix --samples 100 --batch 64 --seed 0
+    /// --json</c> (branch darts2, commit e826cbf), i.e. the paper's T = 100, batch 64, μ = 2, and this engine's defaults
+    /// for what the paper leaves open: supernet C = 8 with 5 cells, τ = 1 (soft Gumbel-softmax), ξ = 1, Gaussian data
+    /// with random labels (seed 0), ν fixed at the 0.9-quantile of S over 8 calibration samples at α₀ (ν = 6.951);
+    /// CPU, ONNX Runtime 1.31.1. The same genotype came out of an earlier identical run. Its normal cell is pooling-heavy,
+    /// unlike the paper's conv-heavy NASI cells: on this supernet S at initialization rewards pooling (∂S/∂α of
+    /// <c>max_pool_3x3</c> is positive on the normal cell in each of the first samples), and a pooling-heavy normal cell
+    /// scores far higher S as a discrete network, most of it in the classifier's gradient (see the README).
+    /// </summary>
+    public static DartsGenotype NasiFix { get; } = DartsGenotype.Parse(
+        "Genotype(normal=[('max_pool_3x3', 1), ('sep_conv_5x5', 0), ('max_pool_3x3', 1), ('avg_pool_3x3', 2), ('max_pool_3x3', 3), ('avg_pool_3x3', 2), ('avg_pool_3x3', 3), ('max_pool_3x3', 1)], normal_concat=[2, 3, 4, 5], " +
+        "reduce=[('sep_conv_5x5', 1), ('dil_conv_3x3', 0), ('max_pool_3x3', 2), ('dil_conv_3x3', 0), ('max_pool_3x3', 3), ('dil_conv_3x3', 0), ('max_pool_3x3', 2), ('sep_conv_3x3', 0)], reduce_concat=[2, 3, 4, 5])");
+
+    /// <summary>
+    /// NASI-ADA as found by this engine (not the NASI paper's genotype, which we do not have), untrained: no accuracy is
+    /// claimed. Produced on 2026-11-27 by <c>nasi search --space darts --variant ada --samples 100 --batch 64 --seed 0
+    /// --json</c> (branch darts2, commit e826cbf), with the same settings as <see cref="NasiFix"/> except that ν_t is the
+    /// 0.9-quantile of every S seen so far (calibration included): it started at 6.951 and ended at 8.212. Same θ₀,
+    /// batches and Gumbel draws as NASI-FIX, so the S values are the same; the higher ν penalized 14 of the 100 samples
+    /// instead of 23, leaving more of S's own preference for pooling in α*: every normal edge is <c>max_pool_3x3</c>.
+    /// </summary>
+    public static DartsGenotype NasiAda { get; } = DartsGenotype.Parse(
+        "Genotype(normal=[('max_pool_3x3', 1), ('max_pool_3x3', 0), ('max_pool_3x3', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 3), ('max_pool_3x3', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 3)], normal_concat=[2, 3, 4, 5], " +
+        "reduce=[('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('max_pool_3x3', 2), ('sep_conv_5x5', 1), ('max_pool_3x3', 3), ('max_pool_3x3', 2), ('max_pool_3x3', 3), ('max_pool_3x3', 2)], reduce_concat=[2, 3, 4, 5])");
+
     /// <summary>The presets by canonical name.</summary>
     public static IReadOnlyDictionary<string, DartsGenotype> ByName { get; } = new Dictionary<string, DartsGenotype>(StringComparer.Ordinal)
     {
@@ -60,6 +89,8 @@ public static class DartsPresets
         ["pc-darts"] = PcDarts,
         ["pc-darts-imagenet"] = PcDartsImageNet,
         ["p-darts"] = PDarts,
+        ["nasi-fix"] = NasiFix,
+        ["nasi-ada"] = NasiAda,
     }.AsReadOnly();
 
     /// <summary>Other spellings the code repositories use, by <see cref="Key"/>.</summary>

@@ -37,6 +37,26 @@ public class ExportAndInfoCommandTests
         Assert.That(summary.Outputs[0].Shape, Is.EqualTo(new[] { "batch", "100" }));
     }
 
+    [TestCase("darts-v2", new string[0], 3_349_342)]          // DARTS's CIFAR-10 network, C = 36, 20 cells (its training log's figure)
+    [TestCase("DARTS_V2", new[] { "-C", "8", "-N", "5" }, 37_018)] // the search size
+    [TestCase("NASI-FIX", new string[0], 1_983_358)]          // the cells this engine's search found
+    [TestCase("nasi-ada", new string[0], 1_546_822)]
+    [TestCase("Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), ('dil_conv_3x3', 2)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), ('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), ('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], reduce_concat=[2, 3, 4, 5])",
+        new string[0], 3_349_342)]
+    public void ExportWritesDartsGenotypesByPresetOrString(string genotype, string[] size, long parameters)
+    {
+        var path = Path.Combine(_dir, "darts.onnx");
+        var r = Cli.Run(["export", "--space", "darts", "--genotype", genotype, .. size, "-o", path]);
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.Err);
+        Assert.That(r.Out, Does.Contain($"{parameters:N0} parameters"));
+        Assert.That(ParameterSet.Of(ModelFile.Load(path)).Count, Is.EqualTo(parameters));
+    }
+
+    [TestCase(new[] { "export", "--space", "darts", "-o", "x.onnx" }, "--space darts needs --genotype")]
+    [TestCase(new[] { "export", "--space", "darts", "--genotype", "enas", "-o", "x.onnx" }, "'enas' (known: darts-v1")]
+    [TestCase(new[] { "export", "--space", "darts", "--arch", "default", "-o", "x.onnx" }, "--space darts takes --genotype")]
+    [TestCase(new[] { "export", "--genotype", "darts-v2", "-o", "x.onnx" }, "--genotype needs --space darts")]
+    [TestCase(new[] { "export", "--space", "nas101", "-o", "x.onnx" }, "--space 'nas101'")]
     [TestCase(new[] { "info", "/nonexistent/model.onnx" }, "/nonexistent/model.onnx: cannot read")]
     [TestCase(new[] { "export", "--arch", "|nor_conv_3x3~0|+|", "-o", "x.onnx" }, "cell")]
     [TestCase(new[] { "export", "--arch", "default", "-o", "x.onnx", "--bn", "sometimes" }, "--bn 'sometimes'")]

@@ -16,6 +16,9 @@ public class DartsPresetsTests
     [TestCase("pc-darts", 3_634_678, 5_270_560, 3.6, 5.3)]
     [TestCase("pc-darts-imagenet", 3_721_510, 5_342_464, null, 5.3)]
     [TestCase("p-darts", 3_433_798, 4_944_352, 3.4, 4.9)]
+    // Found by this engine's search (no published figure exists to check against).
+    [TestCase("nasi-fix", 1_983_358, 3_240_832, null, null)]
+    [TestCase("nasi-ada", 1_546_822, 2_731_936, null, null)]
     public void ParameterCountsArePinnedAndMatchTheClosedFormAndThePublishedFigures(
         string name, long cifar, long imageNet, double? publishedCifarM, double? publishedImageNetM)
     {
@@ -55,6 +58,9 @@ public class DartsPresetsTests
     [TestCase("PC_DARTS_cifar", "pc-darts")]
     [TestCase("PC_DARTS_image", "pc-darts-imagenet")]
     [TestCase("pdarts", "p-darts")]
+    [TestCase("NASI-FIX", "nasi-fix")]
+    [TestCase("nasi_fix", "nasi-fix")]
+    [TestCase("NASI_ADA", "nasi-ada")]
     [TestCase("P-DARTS", "p-darts")]
     public void PresetsAreFoundWhateverTheSpelling(string spelling, string canonical)
     {
