@@ -14,11 +14,15 @@ namespace NasiOnnx.Bench;
 /// </summary>
 public class Nb201GradientBenchmarks
 {
-    private static readonly RuntimeOptions Runtime = new() { Provider = ExecutionProvider.Cpu, IntraOpThreads = 2 };
+    private RuntimeOptions Runtime => new() { Provider = ExecutionProvider.Cpu, IntraOpThreads = 2, AllowSpinning = Spinning };
 
     private NasiScorer? _scorer;
     private Session? _forward;
     private Batch? _batch;
+
+    /// <summary>Idle intra-op threads spin (ORT's default) or sleep between ops (the engine's default).</summary>
+    [Params(false, true)]
+    public bool Spinning { get; set; }
 
     [Params("all-conv3x3", "default", "all-skip")]
     public string Cell { get; set; } = "default";

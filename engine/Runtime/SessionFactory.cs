@@ -73,9 +73,7 @@ public static class SessionFactory
         try
         {
             if (options.IntraOpThreads > 0) so.IntraOpNumThreads = options.IntraOpThreads;
-            // Spin-waiting threads fight the engine's parallel workers for the cores: measured about 2× slower
-            // forward passes with a 2-thread session beside other work on 2 cores (engine/Ntk/NOTES.md).
-            so.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+            so.AddSessionConfigEntry("session.intra_op.allow_spinning", options.AllowSpinning ? "1" : "0");
             if (options.InterOpThreads > 0) so.InterOpNumThreads = options.InterOpThreads;
             if (options.SharedCpuArena && !cuda && SharedArena.Value) so.AddSessionConfigEntry("session.use_env_allocators", "1");
             if (cuda) so.AppendExecutionProvider_CUDA(0);

@@ -23,9 +23,13 @@ public sealed class ScoringCliOptions
     public Option<int> Probes { get; } = new("--probes") { Description = "NTK probes (fixed count).", DefaultValueFactory = _ => 32 };
     public Option<double?> RelError { get; } = new("--rel-error") { Description = "NTK: stop once the standard error is below this fraction of the estimate." };
     public Option<int> Threads { get; } = new("--threads") { Description = "Intra-op threads per session (0 = ONNX Runtime's choice).", DefaultValueFactory = _ => 0 };
+
+    public Option<bool> Spin { get; } = new("--spin") { Description = SpinDescription };
+
+    internal const string SpinDescription = "Idle ONNX Runtime threads spin between ops: faster where nasi has the cores to itself, slower beside other busy work.";
     public Option<string> Provider { get; } = new("--provider") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };
 
-    public IEnumerable<Option> All => [Metric, Mu, Nu, Batch, DataSeed, Data, LabelFile, Labels, Probes, RelError, Threads, Provider];
+    public IEnumerable<Option> All => [Metric, Mu, Nu, Batch, DataSeed, Data, LabelFile, Labels, Probes, RelError, Threads, Spin, Provider];
 
     public void AddTo(Command command)
     {
@@ -98,7 +102,7 @@ public sealed class ScoringCliOptions
             Data = DataOptions(parse),
             BatchNorm = batchNorm,
             InputShape = inputShape,
-            Runtime = new RuntimeOptions { Provider = provider, IntraOpThreads = threads },
+            Runtime = new RuntimeOptions { Provider = provider, IntraOpThreads = threads, AllowSpinning = parse.GetValue(Spin) },
             Ntk = ntk,
         };
     }

@@ -33,15 +33,16 @@ public static class SearchCommand
         var labelFile = new Option<string?>("--label-file") { Description = "Labels for a .npy --data." };
         var labels = new Option<string?>("--labels") { Description = "true or random." };
         var threads = new Option<int>("--threads") { Description = "Intra-op threads (0 = ONNX Runtime's choice).", DefaultValueFactory = _ => 0 };
+        var spin = new Option<bool>("--spin") { Description = ScoringCliOptions.SpinDescription };
         var provider = new Option<string>("--provider") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };
         var output = new Option<FileInfo?>("-o", "--output") { Description = "Export the chosen architecture's evaluation network as ONNX." };
         var json = new Option<bool>("--json") { Description = "Print JSON." };
         var command = new Command("search", "Run the NASI search (Algorithm 1) and print the chosen architecture.")
-            { space, variant, samples, seed, batch, mu, nu, nuQuantile, calibration, tau, channels, depth, data, labelFile, labels, threads, provider, output, json };
+            { space, variant, samples, seed, batch, mu, nu, nuQuantile, calibration, tau, channels, depth, data, labelFile, labels, threads, spin, provider, output, json };
         command.SetAction((parse, ct) => io.GuardAsync(async () =>
         {
             var searchSpace = Space(parse.GetValue(space)!, parse.GetValue(channels), parse.GetValue(depth));
-            var runtime = new RuntimeOptions { Provider = ScoringCliOptions.ParseProvider(parse.GetValue(provider)!), IntraOpThreads = parse.GetValue(threads) };
+            var runtime = new RuntimeOptions { Provider = ScoringCliOptions.ParseProvider(parse.GetValue(provider)!), IntraOpThreads = parse.GetValue(threads), AllowSpinning = parse.GetValue(spin) };
             var options = new NasiSearchOptions
             {
                 Samples = parse.GetValue(samples),
