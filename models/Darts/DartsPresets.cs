@@ -60,7 +60,7 @@ public static class DartsPresets
     /// --json</c> (branch darts2, commit e826cbf), i.e. the paper's T = 100, batch 64, μ = 2, and this engine's defaults
     /// for what the paper leaves open: supernet C = 8 with 5 cells, τ = 1 (soft Gumbel-softmax), ξ = 1, Gaussian data
     /// with random labels (seed 0), ν fixed at the 0.9-quantile of S over 8 calibration samples at α₀ (ν = 6.951);
-    /// CPU, ONNX Runtime 1.31.1. The same genotype came out of an earlier identical run. Its normal cell is pooling-heavy,
+    /// CPU, ONNX Runtime 1.31.1. The same genotype came out of an earlier identical run, and of a rerun after the gradient rules were rewritten for speed. Its normal cell is pooling-heavy,
     /// unlike the paper's conv-heavy NASI cells: on this supernet S at initialization rewards pooling (∂S/∂α of
     /// <c>max_pool_3x3</c> is positive on the normal cell in each of the first samples), and a pooling-heavy normal cell
     /// scores far higher S as a discrete network, most of it in the classifier's gradient (see the README).

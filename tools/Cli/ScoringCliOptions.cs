@@ -23,11 +23,10 @@ public sealed class ScoringCliOptions
     public Option<int> Probes { get; } = new("--probes") { Description = "NTK probes (fixed count).", DefaultValueFactory = _ => 32 };
     public Option<double?> RelError { get; } = new("--rel-error") { Description = "NTK: stop once the standard error is below this fraction of the estimate." };
     public Option<int> Threads { get; } = new("--threads") { Description = "Intra-op threads per session (0 = ONNX Runtime's choice).", DefaultValueFactory = _ => 0 };
-
     public Option<bool> Spin { get; } = new("--spin") { Description = SpinDescription };
+    public Option<string> Provider { get; } = new("--provider") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };
 
     internal const string SpinDescription = "Idle ONNX Runtime threads spin between ops: faster where nasi has the cores to itself, slower beside other busy work.";
-    public Option<string> Provider { get; } = new("--provider") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };
 
     public IEnumerable<Option> All => [Metric, Mu, Nu, Batch, DataSeed, Data, LabelFile, Labels, Probes, RelError, Threads, Spin, Provider];
 
