@@ -17,7 +17,7 @@ public sealed record RuntimeOptions
 
     /// <summary>
     /// Let idle intra-op threads spin-wait between ops (ONNX Runtime's own default) instead of sleeping. On an
-    /// otherwise idle machine a 2-thread gradient pass is then about a quarter faster (thousands of small ops, each
+    /// otherwise idle machine a 2-thread gradient pass is then 10–17 % faster (thousands of small ops, each
     /// paying a wake-up otherwise); beside other busy work the spinning threads steal its cores and forward passes
     /// ran 2× slower (engine/Ntk/NOTES.md). Off by default; turn it on where the engine has the cores to itself.
     /// </summary>
