@@ -86,10 +86,9 @@ internal static class ConvRules
             : xBySpace;
         var paddedExtent = geometry.Input.Select((e, i) => e + geometry.PadsBegin[i] + geometry.PadsEnd[i]).ToArray();
         var flat = ctx.Reshape(padded, [c, Tensor.Count(paddedExtent), n]);
-        var indices = Im2ColIndices(geometry, paddedExtent);
-        var columns = indices.Length == Tensor.Count(paddedExtent) && indices.Select((v, i) => v == i).All(same => same)
+        var columns = window == 1 && geometry.IsStrideOne && geometry.Pads.All(p => p == 0)
             ? flat // a pointwise, unstrided conv: im2col is X itself
-            : ctx.Node("Gather", [flat, ctx.Ints(indices)], Attr.Int("axis", 1)); // [C, K·P, N]
+            : ctx.Node("Gather", [flat, ctx.Ints(Im2ColIndices(geometry, paddedExtent))], Attr.Int("axis", 1)); // [C, K·P, N]
         var (cg, mg) = (c / group, m / group);
         var cols = ctx.Reshape(columns, [group, cg * window, positions * n]);
         var dyBySpace = ctx.Reshape(ctx.Node("Transpose", [dy], Attr.Ints("perm", samplesLast)), [group, mg, positions * n]);
