@@ -23,6 +23,8 @@ public static class Program
             MergeCommand.Create(io),
             InfoCommand.Create(io),
             EvaluateCommand.Create(io),
+            LookupCommand.Create(io),
+            StudyCommand.Create(io),
         };
         var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
         try

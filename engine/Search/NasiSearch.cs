@@ -33,6 +33,8 @@ public sealed class NasiSearch : IDisposable
     private readonly string[] _pinnedNames;
     private readonly string[] _outputs;
     private readonly int _parameterTensors;
+    private readonly bool[] _scored;
+    private readonly int[] _owner;
     private readonly double _thetaNorm;
 
     public long[] InputShape { get; }
@@ -56,6 +58,9 @@ public sealed class NasiSearch : IDisposable
         BuildSeconds = buildSeconds;
         _outputs = outputs;
         _parameterTensors = theta.Count;
+        _scored = theta.Select(t => options.ScoredParameters?.Invoke(t.Name) ?? true).ToArray();
+        if (!_scored.Any(v => v)) throw new NasiException("no parameter of the supernet is scored (check the parameter filter)");
+        _owner = theta.Select(t => options.ParameterOwner?.Invoke(t.Name) ?? -1).ToArray();
         _theta = theta.Select(t => t.Values).ToArray();
         _thetaSaved = theta.Select(t => (float[])t.Values.Clone()).ToArray();
         _archValues = arch.Select(a => new float[a.Count]).ToArray();
@@ -165,7 +170,25 @@ public sealed class NasiSearch : IDisposable
     {
         var a = Softmax(alpha, gumbel);
         var center = Evaluate(a, batch);
-        var dS = ScoreGradientAt(center.ThetaGradient, a, batch);
+        double[] dS;
+        if (_options.OwnEnergyLinear)
+        {
+            // S̃ = Σ_p w_p ‖g_p‖² with w_p = 1/A_j for the parameters of the op that A_j mixes in: their gradient is A_j·u_p,
+            // so they add A_j‖u_p‖² (linear in A_j) instead of A_j²‖u_p‖², and S̃ = S wherever A is one-hot.
+            var w = _owner.Select(j => j < 0 ? 1.0 : 1.0 / a[j]).ToArray();
+            var direction = center.ThetaGradient.Select((t, i) => t.Select(v => (float)(v * w[i])).ToArray()).ToArray();
+            dS = ScoreGradientAt(direction, a, batch);
+            double score = 0;
+            for (var i = 0; i < _parameterTensors; i++)
+            {
+                if (!_scored[i]) continue;
+                var energy = Metrics.NasiScorer.SumOfSquares(center.ThetaGradient[i]);
+                score += w[i] * energy;
+                if (_owner[i] >= 0) dS[_owner[i]] -= energy / (a[_owner[i]] * a[_owner[i]]);
+            }
+            center = center with { Score = score };
+        }
+        else dS = ScoreGradientAt(center.ThetaGradient, a, batch);
         var penalized = center.Score > nu;
         var objective = center.Score - _options.Mu * Math.Max(0, center.Score - nu);
         var factor = penalized ? 1 - _options.Mu : 1;
@@ -224,7 +247,7 @@ public sealed class NasiSearch : IDisposable
     /// <summary>∂S/∂A = [∇_A L(θ + εg) − ∇_A L(θ − εg)] / ε with ‖εg‖ = RelativeStep·‖θ‖; θ restored exactly.</summary>
     private double[] ScoreGradientAt(float[][] g, double[] mixing, Batch batch)
     {
-        var gNorm = Math.Sqrt(g.Sum(t => Metrics.NasiScorer.SumOfSquares(t)));
+        var gNorm = Math.Sqrt(g.Where((_, i) => _scored[i]).Sum(t => Metrics.NasiScorer.SumOfSquares(t)));
         if (gNorm == 0) return new double[ArchitectureCount];
         var eps = _options.RelativeStep * _thetaNorm / gNorm;
         try
@@ -246,6 +269,7 @@ public sealed class NasiSearch : IDisposable
     {
         for (var i = 0; i < _theta.Length; i++)
         {
+            if (!_scored[i]) continue;
             var t = _theta[i];
             var d = direction[i];
             for (var j = 0; j < t.Length; j++) t[j] = (float)(_thetaSaved[i][j] + eps * d[j]);
@@ -274,7 +298,7 @@ public sealed class NasiSearch : IDisposable
         for (var i = 0; i < _parameterTensors; i++)
         {
             thetaGradient[i] = results[1 + i].GetTensorDataAsSpan<float>().ToArray();
-            score += Metrics.NasiScorer.SumOfSquares(thetaGradient[i]);
+            if (_scored[i]) score += Metrics.NasiScorer.SumOfSquares(thetaGradient[i]);
         }
         var arch = new double[ArchitectureCount];
         var k2 = 0;

@@ -43,6 +43,15 @@ public sealed record NasiSearchOptions
 
     public ulong Seed { get; init; }
 
+    /// <summary>The parameters S sums over, by name (null: all of θ, NASI's definition).</summary>
+    public Func<string, bool>? ScoredParameters { get; init; }
+
+    /// <summary>For each parameter, the flat index of the mixing weight whose op owns it (null or −1: none).</summary>
+    public Func<string, int>? ParameterOwner { get; init; }
+
+    /// <summary>Experimental: an op's own parameters enter S linearly in its mixing weight (see NasiSearch).</summary>
+    public bool OwnEnergyLinear { get; init; }
+
     public RuntimeOptions Runtime { get; init; } = RuntimeOptions.Default;
 
     public void Validate()

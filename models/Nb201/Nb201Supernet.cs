@@ -24,17 +24,18 @@ public static class Nb201Supernet
     /// <c>stage{s}/cell{k}/edge_{to}_{from}/{op name}/</c> (<c>relu</c>, <c>conv</c>, <c>bn</c>; <c>pool</c>), its weighted
     /// term is <c>…/{op name}/mix</c>, and the weight scalars are <c>arch/e{edge}_{op name}</c>.
     /// </summary>
-    public static ModelProto Build(Nb201NetworkOptions options)
+    public static ModelProto Build(Nb201NetworkOptions options, Nb201SupernetOptions? cells = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        cells ??= Nb201SupernetOptions.Default;
         return Nb201Network.BuildSkeleton("nb201_supernet", "NAS-Bench-201 search supernet", options, layers =>
         {
             var weights = new MixingWeights(layers, WeightsName, "arch", Nb201Cell.EdgeCount, Nb201OpNames.All);
-            return (scope, x, c) => Cell(layers, weights, scope, x, c);
+            return (scope, x, c) => Cell(layers, weights, cells, scope, x, c);
         });
     }
 
-    private static string Cell(LayerBuilder layers, MixingWeights weights, string scope, string input, long c)
+    private static string Cell(LayerBuilder layers, MixingWeights weights, Nb201SupernetOptions o, string scope, string input, long c)
     {
         var nodes = new string[Nb201Cell.NodeCount];
         nodes[0] = input;
@@ -49,10 +50,10 @@ public static class Nb201Supernet
                     var x = nodes[from];
                     var y = op switch
                     {
-                        Nb201Op.SkipConnect => x,
-                        Nb201Op.NorConv1x1 => layers.ReluConvBn(opScope, x, c, c, kernel: 1),
-                        Nb201Op.NorConv3x3 => layers.ReluConvBn(opScope, x, c, c, kernel: 3, pad: 1),
-                        Nb201Op.AvgPool3x3 => layers.AveragePool(opScope + "/pool", x, kernel: 3, stride: 1, pad: 1),
+                        Nb201Op.SkipConnect => o.SkipBatchNorm ? layers.BatchNormalization(opScope + "/bn", x, c, affine: false) : x,
+                        Nb201Op.NorConv1x1 => layers.ReluConvBn(opScope, x, c, c, kernel: 1, affine: o.AffineCells),
+                        Nb201Op.NorConv3x3 => layers.ReluConvBn(opScope, x, c, c, kernel: 3, pad: 1, affine: o.AffineCells),
+                        Nb201Op.AvgPool3x3 => Pool(layers, o, opScope, x, c),
                         _ => throw new ArgumentOutOfRangeException(nameof(op), op, $"'{opScope}': not a NAS-Bench-201 op."),
                     };
                     terms.Add(weights.Mix(opScope, y, edge, (int)op));
@@ -60,5 +61,11 @@ public static class Nb201Supernet
             nodes[to] = layers.Sum($"{scope}/node{to}/sum", terms);
         }
         return nodes[^1];
+    }
+
+    private static string Pool(LayerBuilder layers, Nb201SupernetOptions o, string scope, string x, long c)
+    {
+        var pooled = layers.AveragePool(scope + "/pool", x, kernel: 3, stride: 1, pad: 1);
+        return o.PoolBatchNorm ? layers.BatchNormalization(scope + "/bn", pooled, c, affine: false) : pooled;
     }
 }

@@ -5,7 +5,7 @@ using Onnx;
 namespace NasiOnnx.Models.Spaces;
 
 /// <summary>NAS-Bench-201: one [6, 5] weight matrix shared by every cell; the cell is the argmax per edge.</summary>
-public sealed class Nb201SearchSpace(Nb201NetworkOptions supernet, Nb201NetworkOptions network) : SearchSpace
+public sealed class Nb201SearchSpace(Nb201NetworkOptions supernet, Nb201NetworkOptions network, Nb201SupernetOptions? cells = null) : SearchSpace
 {
     /// <summary>
     /// The search size: C = 16 and N = 1 cell per stage (the measured cost per G_t is in the README); α is shared by
@@ -19,11 +19,12 @@ public sealed class Nb201SearchSpace(Nb201NetworkOptions supernet, Nb201NetworkO
 
     public Nb201NetworkOptions Supernet { get; } = supernet;
     public Nb201NetworkOptions Network { get; } = network;
+    public Nb201SupernetOptions Cells { get; } = cells ?? Nb201SupernetOptions.Default;
 
     public override IReadOnlyList<ArchitectureInput> ArchitectureInputs { get; } =
         [new(Nb201Supernet.WeightsName, Nb201Cell.EdgeCount, Nb201Supernet.OpCount)];
 
-    public override ModelProto BuildSupernet(ulong seed) => Nb201Supernet.Build(Supernet with { Seed = seed });
+    public override ModelProto BuildSupernet(ulong seed) => Nb201Supernet.Build(Supernet with { Seed = seed }, Cells);
 
     public override string Derive(IReadOnlyDictionary<string, double[]> alpha) =>
         Nb201Cell.FromWeights(ToFloats(alpha, Nb201Supernet.WeightsName)).ToString();
