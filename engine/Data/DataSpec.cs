@@ -11,6 +11,9 @@ public static class DataSpec
 {
     public const string Gaussian = "gaussian";
 
+    /// <summary>Spatially correlated Gaussian images (<see cref="SmoothGaussianSource"/>), <c>smooth:PASSES</c> to choose the blur.</summary>
+    public const string Smooth = "smooth";
+
     /// <param name="spec">The data words.</param>
     /// <param name="sampleShape">The model's input shape without the batch dimension.</param>
     /// <param name="classes">The model's class count.</param>
@@ -24,6 +27,15 @@ public static class DataSpec
             if (labels == LabelMode.True)
                 throw new NasiException("gaussian data has no true labels: use --labels random, or real data with --data");
             return new GaussianSource(sampleShape, classes, seed);
+        }
+        if (spec.Equals(Smooth, StringComparison.OrdinalIgnoreCase) || spec.StartsWith(Smooth + ":", StringComparison.OrdinalIgnoreCase))
+        {
+            if (labels == LabelMode.True)
+                throw new NasiException("smooth data has no true labels: use --labels random, or real data with --data");
+            var blurs = SmoothGaussianSource.DefaultBlurs;
+            if (spec.Length > Smooth.Length && !int.TryParse(spec[(Smooth.Length + 1)..], out blurs))
+                throw new NasiException($"--data '{spec}': expected smooth or smooth:PASSES (an integer)");
+            return new SmoothGaussianSource(sampleShape, classes, seed, blurs);
         }
 
         Tensor inputs;
@@ -54,7 +66,7 @@ public static class DataSpec
         }
         else
         {
-            throw new NasiException($"--data '{spec}': expected 'gaussian', a .npy file, or cifar10:PATH / cifar100:PATH");
+            throw new NasiException($"--data '{spec}': expected 'gaussian', 'smooth', a .npy file, or cifar10:PATH / cifar100:PATH");
         }
 
         if (!inputs.Shape[1..].SequenceEqual(sampleShape))

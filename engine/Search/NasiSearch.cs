@@ -34,7 +34,6 @@ public sealed class NasiSearch : IDisposable
     private readonly string[] _outputs;
     private readonly int _parameterTensors;
     private readonly bool[] _scored;
-    private readonly int[] _owner;
     private readonly double _thetaNorm;
 
     public long[] InputShape { get; }
@@ -60,7 +59,6 @@ public sealed class NasiSearch : IDisposable
         _parameterTensors = theta.Count;
         _scored = theta.Select(t => options.ScoredParameters?.Invoke(t.Name) ?? true).ToArray();
         if (!_scored.Any(v => v)) throw new NasiException("no parameter of the supernet is scored (check the parameter filter)");
-        _owner = theta.Select(t => options.ParameterOwner?.Invoke(t.Name) ?? -1).ToArray();
         _theta = theta.Select(t => t.Values).ToArray();
         _thetaSaved = theta.Select(t => (float[])t.Values.Clone()).ToArray();
         _archValues = arch.Select(a => new float[a.Count]).ToArray();
@@ -169,26 +167,13 @@ public sealed class NasiSearch : IDisposable
     public NasiSample SampleAt(int step, double[] alpha, double[] gumbel, Batch batch, double nu)
     {
         var a = Softmax(alpha, gumbel);
-        var center = Evaluate(a, batch);
-        double[] dS;
-        if (_options.OwnEnergyLinear)
-        {
-            // S̃ = Σ_p w_p ‖g_p‖² with w_p = 1/A_j for the parameters of the op that A_j mixes in: their gradient is A_j·u_p,
-            // so they add A_j‖u_p‖² (linear in A_j) instead of A_j²‖u_p‖², and S̃ = S wherever A is one-hot.
-            var w = _owner.Select(j => j < 0 ? 1.0 : 1.0 / a[j]).ToArray();
-            var direction = center.ThetaGradient.Select((t, i) => t.Select(v => (float)(v * w[i])).ToArray()).ToArray();
-            dS = ScoreGradientAt(direction, a, batch);
-            double score = 0;
-            for (var i = 0; i < _parameterTensors; i++)
-            {
-                if (!_scored[i]) continue;
-                var energy = Metrics.NasiScorer.SumOfSquares(center.ThetaGradient[i]);
-                score += w[i] * energy;
-                if (_owner[i] >= 0) dS[_owner[i]] -= energy / (a[_owner[i]] * a[_owner[i]]);
-            }
-            center = center with { Score = score };
-        }
-        else dS = ScoreGradientAt(center.ThetaGradient, a, batch);
+        // The supernet mixes by m(A): A itself, or √A (variance-preserving: independent unit-variance op outputs mix to
+        // unit variance at every A, as any one-hot choice does). ∂/∂A = ∂/∂m · m'(A).
+        var m = Mix(a);
+        var center = Evaluate(m, batch);
+        var dS = ScoreGradientAt(center.ThetaGradient, m, batch);
+        if (_options.SqrtMixing)
+            for (var i = 0; i < dS.Length; i++) dS[i] = m[i] > 0 ? dS[i] / (2 * m[i]) : 0; // A_j = 0 gets no gradient through the softmax anyway
         var penalized = center.Score > nu;
         var objective = center.Score - _options.Mu * Math.Max(0, center.Score - nu);
         var factor = penalized ? 1 - _options.Mu : 1;
@@ -209,7 +194,10 @@ public sealed class NasiSearch : IDisposable
     }
 
     /// <summary>S at mixing weights A (flat, row-major over the architecture inputs).</summary>
-    public double ScoreAt(double[] mixing, Batch batch) => Evaluate(mixing, batch).Score;
+    public double ScoreAt(double[] mixing, Batch batch) => Evaluate(Mix(mixing), batch).Score;
+
+    /// <summary>What the supernet's architecture inputs receive for mixing weights A.</summary>
+    private double[] Mix(double[] a) => _options.SqrtMixing ? a.Select(Math.Sqrt).ToArray() : a;
 
     /// <summary>A = softmax((α + g)/τ) per edge row.</summary>
     public double[] Softmax(double[] alpha, double[] gumbel)

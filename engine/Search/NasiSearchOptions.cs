@@ -46,11 +46,11 @@ public sealed record NasiSearchOptions
     /// <summary>The parameters S sums over, by name (null: all of θ, NASI's definition).</summary>
     public Func<string, bool>? ScoredParameters { get; init; }
 
-    /// <summary>For each parameter, the flat index of the mixing weight whose op owns it (null or −1: none).</summary>
-    public Func<string, int>? ParameterOwner { get; init; }
-
-    /// <summary>Experimental: an op's own parameters enter S linearly in its mixing weight (see NasiSearch).</summary>
-    public bool OwnEnergyLinear { get; init; }
+    /// <summary>
+    /// The supernet mixes op outputs by √A instead of A: independent unit-variance op outputs then sum to unit variance
+    /// at every A, as any one-hot choice does, instead of shrinking by Σ A² (to 1/5 at the uniform mixture).
+    /// </summary>
+    public bool SqrtMixing { get; init; }
 
     public RuntimeOptions Runtime { get; init; } = RuntimeOptions.Default;
 

@@ -10,18 +10,21 @@ public class NasiSearchTests
 
     private static Batch Batch(int size) => new GaussianSource([4, 6, 6], 5, seed: 3).Draw(size, 0);
 
-    [TestCase(1.0)]
-    [TestCase(0.5)]
-    public void ScoreGradientMatchesCentralDifferencesOfSOverEachAlpha(double tau)
+    [TestCase(1.0, false)]
+    [TestCase(0.5, false)]
+    [TestCase(1.0, true)]
+    public void ScoreGradientMatchesCentralDifferencesOfSOverEachAlpha(double tau, bool sqrtMixing)
     {
         // With μ = 0, R = S and G = ∂S/∂α, the second-order quantity the search is built on.
-        using var search = Create(new NasiSearchOptions { BatchSize = 8, Mu = 0, Tau = tau, Seed = 11 });
+        using var search = Create(new NasiSearchOptions { BatchSize = 8, Mu = 0, Tau = tau, Seed = 11, SqrtMixing = sqrtMixing, RelativeStep = 1e-4 });
         var batch = Batch(8);
         var alpha = new double[] { 0.3, -0.2, 0.1, -0.4, 0.25, 0.05 };
         var gumbel = search.Gumbel(0);
         var g = search.SampleAt(0, alpha, gumbel, batch, nu: double.MaxValue).Gradient;
 
-        const double delta = 3e-3; // larger steps leave O(δ²) truncation error above the tolerance
+        // Small steps on both sides: this tiny net's S is piecewise smooth (ReLU kinks), and a larger α or θ step lets
+        // some sample cross a kink, so the difference measures the kink rather than the slope.
+        const double delta = 1e-3;
         var fd = new double[alpha.Length];
         for (var k = 0; k < alpha.Length; k++)
         {

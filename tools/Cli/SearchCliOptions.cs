@@ -21,6 +21,7 @@ public sealed class SearchCliOptions
     public Option<double> NuQuantile { get; } = new("--nu-quantile") { Description = "Quantile of the S values seen that sets ν.", DefaultValueFactory = _ => 0.9 };
     public Option<int> Calibration { get; } = new("--calibration") { Description = "Samples used to calibrate ν.", DefaultValueFactory = _ => 8 };
     public Option<double> Tau { get; } = new("--tau") { Description = "Gumbel-softmax temperature τ.", DefaultValueFactory = _ => 1.0 };
+    public Option<string> Mixing { get; } = new("--mixing") { Description = "How the supernet mixes op outputs: linear (Σ A·op) or sqrt (Σ √A·op, variance-preserving).", DefaultValueFactory = _ => "linear" };
     public Option<int?> Channels { get; } = new("-C", "--channels") { Description = "Supernet channels (default: nb201 16, darts 8)." };
     public Option<int?> Depth { get; } = new("-N", "--cells") { Description = "Supernet depth: cells per stage (nb201, default 1) or cells (darts, default 5)." };
     public Option<string> Data { get; } = new("--data") { Description = "gaussian, a .npy file, or cifar10:PATH / cifar100:PATH.", DefaultValueFactory = _ => DataSpec.Gaussian };
@@ -31,7 +32,7 @@ public sealed class SearchCliOptions
     public Option<string> Provider { get; } = new("--provider") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };
     public Option<FileInfo?> Truth { get; } = new("--truth") { Description = "NAS-Bench-201 accuracy table (e.g. ../shared/nb201/nb201_all.csv): after the search has ended, print the chosen cell's accuracies and ranks." };
 
-    public IEnumerable<Option> All => [Space, Variant, Batch, Mu, Nu, NuQuantile, Calibration, Tau, Channels, Depth, Data, LabelFile, Labels, Threads, Spin, Provider, Truth];
+    public IEnumerable<Option> All => [Space, Variant, Batch, Mu, Nu, NuQuantile, Calibration, Tau, Mixing, Channels, Depth, Data, LabelFile, Labels, Threads, Spin, Provider, Truth];
 
     public void AddTo(Command command)
     {
@@ -71,6 +72,12 @@ public sealed class SearchCliOptions
                 "ada" => NasiVariant.Ada,
                 var v => throw new NasiException($"--variant '{v}': expected fix or ada"),
             },
+            SqrtMixing = parse.GetValue(Mixing)!.ToLowerInvariant() switch
+            {
+                "linear" => false,
+                "sqrt" => true,
+                var v => throw new NasiException($"--mixing '{v}': expected linear or sqrt"),
+            },
             Seed = seed,
             Runtime = new RuntimeOptions
             {
@@ -102,7 +109,7 @@ public sealed class SearchCliOptions
     /// <summary>Everything that changes what a search finds, except T and the seed: a study's runs must share it.</summary>
     public string Settings(ParseResult parse, SearchSpace space, NasiSearchOptions o) => string.Join(' ',
         $"space={space.Name}", $"variant={o.Variant.ToString().ToLowerInvariant()}", $"batch={o.BatchSize}", F("mu", o.Mu),
-        o.Nu is { } nu ? F("nu", nu) : F("nu-quantile", o.NuQuantile), $"calibration={o.CalibrationSamples}", F("tau", o.Tau),
+        o.Nu is { } nu ? F("nu", nu) : F("nu-quantile", o.NuQuantile), $"calibration={o.CalibrationSamples}", F("tau", o.Tau), $"mixing={(o.SqrtMixing ? "sqrt" : "linear")}",
         $"C={parse.GetValue(Channels)?.ToString(CultureInfo.InvariantCulture) ?? "default"}",
         $"N={parse.GetValue(Depth)?.ToString(CultureInfo.InvariantCulture) ?? "default"}",
         $"data={parse.GetValue(Data)}", $"labels={parse.GetValue(Labels) ?? "default"}");
