@@ -111,12 +111,13 @@ public sealed class Nb201Cell : IEquatable<Nb201Cell>
         for (var e = 0; e < EdgeCount; e++)
         {
             var row = weights.Slice(e * opCount, opCount);
-            var best = 0;
+            var first = excludeNone ? (int)Nb201Op.None + 1 : 0;
+            var best = first;
             for (var k = 0; k < opCount; k++)
             {
                 if (!float.IsFinite(row[k]))
                     throw new NasiException($"NAS-Bench-201 architecture weights: [{e}, {k}] ({Nb201OpNames.All[k]}) is {row[k]}, not a finite number.");
-                if (row[k] > row[best]) best = k;
+                if (k >= first && row[k] > row[best]) best = k;
             }
             ops[e] = (Nb201Op)best;
         }

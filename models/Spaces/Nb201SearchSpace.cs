@@ -5,7 +5,8 @@ using Onnx;
 namespace NasiOnnx.Models.Spaces;
 
 /// <summary>NAS-Bench-201: one [6, 5] weight matrix shared by every cell; the cell is the argmax per edge.</summary>
-public sealed class Nb201SearchSpace(Nb201NetworkOptions supernet, Nb201NetworkOptions network, Nb201SupernetOptions? cells = null) : SearchSpace
+public sealed class Nb201SearchSpace(Nb201NetworkOptions supernet, Nb201NetworkOptions network, Nb201SupernetOptions? cells = null,
+    bool deriveWithoutNone = false) : SearchSpace
 {
     /// <summary>
     /// The search size: C = 16 and N = 1 cell per stage (the measured cost per G_t is in the README); α is shared by
@@ -21,13 +22,16 @@ public sealed class Nb201SearchSpace(Nb201NetworkOptions supernet, Nb201NetworkO
     public Nb201NetworkOptions Network { get; } = network;
     public Nb201SupernetOptions Cells { get; } = cells ?? Nb201SupernetOptions.Default;
 
+    /// <summary>Derive each edge's op among the four real ops, never <c>none</c> (DARTS's rule; see the README).</summary>
+    public bool DeriveWithoutNone { get; } = deriveWithoutNone;
+
     public override IReadOnlyList<ArchitectureInput> ArchitectureInputs { get; } =
         [new(Nb201Supernet.WeightsName, Nb201Cell.EdgeCount, Nb201Supernet.OpCount)];
 
     public override ModelProto BuildSupernet(ulong seed) => Nb201Supernet.Build(Supernet with { Seed = seed }, Cells);
 
     public override string Derive(IReadOnlyDictionary<string, double[]> alpha) =>
-        Nb201Cell.FromWeights(ToFloats(alpha, Nb201Supernet.WeightsName)).ToString();
+        Nb201Cell.FromWeights(ToFloats(alpha, Nb201Supernet.WeightsName), DeriveWithoutNone).ToString();
 
     public override ModelProto BuildNetwork(string architecture, ulong seed) =>
         Nb201Network.Build(Nb201Cell.Parse(architecture), Network with { Seed = seed });

@@ -22,6 +22,7 @@ public sealed class SearchCliOptions
     public Option<int> Calibration { get; } = new("--calibration") { Description = "Samples used to calibrate ν.", DefaultValueFactory = _ => 8 };
     public Option<double> Tau { get; } = new("--tau") { Description = "Gumbel-softmax temperature τ.", DefaultValueFactory = _ => 1.0 };
     public Option<string> Mixing { get; } = new("--mixing") { Description = "How the supernet mixes op outputs: linear (Σ A·op) or sqrt (Σ √A·op, variance-preserving).", DefaultValueFactory = _ => "linear" };
+    public Option<string> Derive { get; } = new("--derive") { Description = "nb201: each edge's op is the argmax of α* over all five ops (argmax) or over the four real ops (no-none).", DefaultValueFactory = _ => "argmax" };
     public Option<int?> Channels { get; } = new("-C", "--channels") { Description = "Supernet channels (default: nb201 16, darts 8)." };
     public Option<int?> Depth { get; } = new("-N", "--cells") { Description = "Supernet depth: cells per stage (nb201, default 1) or cells (darts, default 5)." };
     public Option<string> Data { get; } = new("--data") { Description = "gaussian, a .npy file, or cifar10:PATH / cifar100:PATH.", DefaultValueFactory = _ => DataSpec.Gaussian };
@@ -32,7 +33,7 @@ public sealed class SearchCliOptions
     public Option<string> Provider { get; } = new("--provider") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };
     public Option<FileInfo?> Truth { get; } = new("--truth") { Description = "NAS-Bench-201 accuracy table (e.g. ../shared/nb201/nb201_all.csv): after the search has ended, print the chosen cell's accuracies and ranks." };
 
-    public IEnumerable<Option> All => [Space, Variant, Batch, Mu, Nu, NuQuantile, Calibration, Tau, Mixing, Channels, Depth, Data, LabelFile, Labels, Threads, Spin, Provider, Truth];
+    public IEnumerable<Option> All => [Space, Variant, Batch, Mu, Nu, NuQuantile, Calibration, Tau, Mixing, Derive, Channels, Depth, Data, LabelFile, Labels, Threads, Spin, Provider, Truth];
 
     public void AddTo(Command command)
     {
@@ -46,7 +47,12 @@ public sealed class SearchCliOptions
         {
             "nb201" => new Nb201SearchSpace(
                 Nb201SearchSpace.DefaultSupernet with { C = channels ?? Nb201SearchSpace.DefaultSupernet.C, N = depth ?? Nb201SearchSpace.DefaultSupernet.N },
-                Nb201NetworkOptions.Default),
+                Nb201NetworkOptions.Default, deriveWithoutNone: parse.GetValue(Derive)!.ToLowerInvariant() switch
+                {
+                    "argmax" => false,
+                    "no-none" => true,
+                    var d => throw new NasiException($"--derive '{d}': expected argmax or no-none"),
+                }),
             "darts" => new DartsSearchSpace(
                 DartsSupernetOptions.Default with { C = channels ?? DartsSupernetOptions.Default.C, Layers = depth ?? DartsSupernetOptions.Default.Layers },
                 DartsNetworkOptions.Cifar10),
@@ -109,7 +115,7 @@ public sealed class SearchCliOptions
     /// <summary>Everything that changes what a search finds, except T and the seed: a study's runs must share it.</summary>
     public string Settings(ParseResult parse, SearchSpace space, NasiSearchOptions o) => string.Join(' ',
         $"space={space.Name}", $"variant={o.Variant.ToString().ToLowerInvariant()}", $"batch={o.BatchSize}", F("mu", o.Mu),
-        o.Nu is { } nu ? F("nu", nu) : F("nu-quantile", o.NuQuantile), $"calibration={o.CalibrationSamples}", F("tau", o.Tau), $"mixing={(o.SqrtMixing ? "sqrt" : "linear")}",
+        o.Nu is { } nu ? F("nu", nu) : F("nu-quantile", o.NuQuantile), $"calibration={o.CalibrationSamples}", F("tau", o.Tau), $"mixing={(o.SqrtMixing ? "sqrt" : "linear")}", $"derive={(space is Nb201SearchSpace { DeriveWithoutNone: true } ? "no-none" : "argmax")}",
         $"C={parse.GetValue(Channels)?.ToString(CultureInfo.InvariantCulture) ?? "default"}",
         $"N={parse.GetValue(Depth)?.ToString(CultureInfo.InvariantCulture) ?? "default"}",
         $"data={parse.GetValue(Data)}", $"labels={parse.GetValue(Labels) ?? "default"}");

@@ -109,6 +109,21 @@ public class Nb201SupernetTests
     }
 
     [Test]
+    public void FromWeightsCanLeaveNoneOut()
+    {
+        var w = new float[30];
+        w[0 * 5 + (int)Nb201Op.None] = 2f;             // edge 0: none strongest, then avg_pool
+        w[0 * 5 + (int)Nb201Op.AvgPool3x3] = 1f;
+        w[1 * 5 + (int)Nb201Op.None] = 3f;             // edge 1: none strongest, the real ops tie: the earlier wins
+        for (var e = 2; e < 6; e++) w[e * 5 + (int)Nb201Op.NorConv3x3] = 1f;
+        Assert.That(Nb201Cell.FromWeights(w)[1, 0], Is.EqualTo(Nb201Op.None));
+        var cell = Nb201Cell.FromWeights(w, excludeNone: true);
+        Assert.That(cell[1, 0], Is.EqualTo(Nb201Op.AvgPool3x3));
+        Assert.That(cell[2, 0], Is.EqualTo(Nb201Op.SkipConnect));
+        Assert.That(cell[3, 2], Is.EqualTo(Nb201Op.NorConv3x3));
+    }
+
+    [Test]
     public void FromWeightsReportsBadWeights()
     {
         var ex = Assert.Throws<NasiException>(() => Nb201Cell.FromWeights(new float[29]))!;
