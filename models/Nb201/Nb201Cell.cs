@@ -101,8 +101,9 @@ public sealed class Nb201Cell : IEquatable<Nb201Cell>
     /// <summary>
     /// The cell of the strongest op per edge: <paramref name="weights"/> row-major [6, 5], rows in the published edge
     /// order, columns in <see cref="Nb201Op"/> order (the supernet's <c>arch</c> layout). Ties go to the earlier op.
+    /// <paramref name="excludeNone"/> takes the strongest op other than <c>none</c>, as DARTS derives its cells.
     /// </summary>
-    public static Nb201Cell FromWeights(ReadOnlySpan<float> weights)
+    public static Nb201Cell FromWeights(ReadOnlySpan<float> weights, bool excludeNone = false)
     {
         var opCount = Nb201OpNames.All.Count;
         if (weights.Length != EdgeCount * opCount)
