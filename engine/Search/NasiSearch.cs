@@ -128,8 +128,7 @@ public sealed class NasiSearch : IDisposable
             for (var k = 0; k < _options.CalibrationSamples; k++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var a = Softmax(alpha0, Gumbel(_options.Samples + k));
-                seen.Add(Evaluate(a, data.Draw(_options.BatchSize, _options.Samples + k)).Score);
+                seen.Add(ScoreAt(Softmax(alpha0, Gumbel(_options.Samples + k)), data.Draw(_options.BatchSize, _options.Samples + k)));
             }
             nu0 = Quantile(seen, _options.NuQuantile);
         }
