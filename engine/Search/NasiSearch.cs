@@ -216,18 +216,7 @@ public sealed class NasiSearch : IDisposable
     }
 
     /// <summary>Standard Gumbel noise for step t, from its own seeded stream.</summary>
-    public double[] Gumbel(int step)
-    {
-        var rng = Rng.For(_options.Seed, $"gumbel/{step}");
-        var g = new double[ArchitectureCount];
-        for (var i = 0; i < g.Length; i++)
-        {
-            double u;
-            do u = rng.NextDouble(); while (u <= 0);
-            g[i] = -Math.Log(-Math.Log(u));
-        }
-        return g;
-    }
+    public double[] Gumbel(int step) => ScoreFunctionSearch.Gumbel(_options.Seed, step, ArchitectureCount);
 
     private readonly record struct Evaluation(double Score, double Loss, float[][] ThetaGradient, double[] ArchGradient);
 

@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using NasiOnnx.Engine.Init;
+
+namespace NasiOnnx.Engine.Search;
+
+/// <summary>
+/// NASI's objective max_α E_{A∼p_α}[R(A)] and Algorithm 1's one step Δ* = (ξ/T) Σ G_t / max_{s≤t} ‖G_s‖ from α₀ = 0,
+/// but with R any score of the <em>discrete</em> architecture A_t (a training-free proxy, the ensemble) and G_t its
+/// score-function estimate instead of the reparameterised gradient: no supernet, no second derivative, only R of T
+/// sampled architectures. Beyond the paper, and labelled so wherever it is used.
+/// <list type="bullet">
+/// <item>A_t: one op per edge, the argmax of α₀ + g_t with the same seeded Gumbel draws as <see cref="NasiSearch"/>
+/// (Gumbel-max: an exact sample of p_α = softmax(α₀) per edge).</item>
+/// <item>G_t = u_t · ∇α log p_α(A_t), with ∇α log p_α(A) = onehot(A) − softmax(α₀) per edge.</item>
+/// <item>u_t: the centred rank of R(A_t) among the T samples, in [−½, ½] (fitness shaping, as evolution strategies
+/// do): proxies have arbitrary scales and heavy tails, and a rank keeps one extreme sample from deciding the search.
+/// A constant baseline changes nothing in expectation, since E[∇α log p] = 0.</item>
+/// </list>
+/// </summary>
+public static class ScoreFunctionSearch
+{
+    /// <param name="arch">The architecture inputs: edges × ops, laid out as α.</param>
+    /// <param name="options">T, ξ and the seed (of the Gumbel draws); the supernet settings do not apply.</param>
+    /// <param name="objective">R of the architecture whose per-edge ops are the one-hot rows given (flat, input order), at step t.</param>
+    /// <param name="progress">Reported after each sampled architecture is scored.</param>
+    /// <param name="cancellationToken">Stops between samples.</param>
+    public static NasiSearchResult Run(IReadOnlyList<ArchitectureInput> arch, NasiSearchOptions options,
+        Func<int, double[], double> objective, IProgress<NasiSearchProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        var clock = Stopwatch.StartNew();
+        var count = arch.Sum(a => a.Count);
+        var samples = new List<(double[] OneHot, double R)>();
+        for (var t = 0; t < options.Samples; t++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var oneHot = Sample(arch, Gumbel(options.Seed, t, count));
+            var r = objective(t, oneHot);
+            if (!double.IsFinite(r)) throw new NasiException($"the objective is {r} at step {t}: a search needs a finite score for every sampled architecture");
+            samples.Add((oneHot, r));
+            var report = new NasiSample(t, r, r, double.NaN, double.NaN, [], double.NaN);
+            progress?.Report(new NasiSearchProgress(t + 1, options.Samples, report, clock.Elapsed));
+        }
+
+        var utilities = CentredRanks(samples.Select(s => s.R).ToList());
+        var delta = new double[count];
+        double maxNorm = 0;
+        var recorded = new List<NasiSample>();
+        for (var t = 0; t < samples.Count; t++)
+        {
+            var g = new double[count];
+            var offset = 0;
+            foreach (var input in arch)
+                for (var e = 0; e < input.Edges; e++, offset += input.Ops)
+                    for (var o = 0; o < input.Ops; o++)
+                        g[offset + o] = utilities[t] * (samples[t].OneHot[offset + o] - 1.0 / input.Ops); // softmax(α₀ = 0) is uniform
+            var norm = Math.Sqrt(g.Sum(v => v * v));
+            maxNorm = Math.Max(maxNorm, norm);
+            if (maxNorm > 0)
+                for (var i = 0; i < count; i++) delta[i] += g[i] / maxNorm;
+            recorded.Add(new NasiSample(t, samples[t].R, samples[t].R, double.NaN, double.NaN, g, norm));
+        }
+
+        var alpha = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        var start = 0;
+        foreach (var a in arch)
+        {
+            alpha[a.Name] = Enumerable.Range(start, a.Count).Select(i => options.Xi / options.Samples * delta[i]).ToArray();
+            start += a.Count;
+        }
+        var seconds = clock.Elapsed.TotalSeconds;
+        return new NasiSearchResult(alpha, recorded, double.NaN, seconds, seconds / options.Samples, "");
+    }
+
+    /// <summary>Per edge row, 1 at the argmax of the Gumbel-perturbed α₀ = 0 (ties to the earlier op), else 0.</summary>
+    public static double[] Sample(IReadOnlyList<ArchitectureInput> arch, double[] gumbel)
+    {
+        var oneHot = new double[gumbel.Length];
+        var offset = 0;
+        foreach (var input in arch)
+            for (var e = 0; e < input.Edges; e++, offset += input.Ops)
+            {
+                var best = 0;
+                for (var o = 1; o < input.Ops; o++) if (gumbel[offset + o] > gumbel[offset + best]) best = o;
+                oneHot[offset + best] = 1;
+            }
+        return oneHot;
+    }
+
+    /// <summary>Standard Gumbel noise for step t: the very draws <see cref="NasiSearch.Gumbel"/> makes for the same seed.</summary>
+    public static double[] Gumbel(ulong seed, int step, int count)
+    {
+        var rng = Rng.For(seed, $"gumbel/{step}");
+        var g = new double[count];
+        for (var i = 0; i < g.Length; i++)
+        {
+            double u;
+            do u = rng.NextDouble(); while (u <= 0);
+            g[i] = -Math.Log(-Math.Log(u));
+        }
+        return g;
+    }
+
+    /// <summary>rank/(n − 1) − ½ with ties sharing their mean rank; 0 for a single value.</summary>
+    public static double[] CentredRanks(IReadOnlyList<double> values)
+    {
+        var n = values.Count;
+        var u = new double[n];
+        if (n < 2) return u;
+        var order = Enumerable.Range(0, n).OrderBy(i => values[i]).ToArray();
+        for (var i = 0; i < n;)
+        {
+            var j = i;
+            while (j + 1 < n && values[order[j + 1]] == values[order[i]]) j++;
+            var rank = (i + j) / 2.0;
+            for (var k = i; k <= j; k++) u[order[k]] = rank / (n - 1) - 0.5;
+            i = j + 1;
+        }
+        return u;
+    }
+}
