@@ -43,6 +43,12 @@ public sealed record NasiSearchOptions
 
     public ulong Seed { get; init; }
 
+    /// <summary>
+    /// Score-function objectives only (<see cref="ScoreFunctionSearch"/>): the T samples in this many rounds, α stepping by ξ·Δ*
+    /// after each. 1 is Algorithm 1's single step.
+    /// </summary>
+    public int Rounds { get; init; } = 1;
+
     /// <summary>The parameters S sums over, by name (null: all of θ, NASI's definition).</summary>
     public Func<string, bool>? ScoredParameters { get; init; }
 
@@ -63,6 +69,7 @@ public sealed record NasiSearchOptions
         if (!(NuQuantile > 0 && NuQuantile <= 1)) throw new NasiException($"the ν quantile must lie in (0, 1] (got {NuQuantile})");
         if (!(Tau > 0)) throw new NasiException($"tau must be positive (got {Tau})");
         if (!(Xi > 0)) throw new NasiException($"xi must be positive (got {Xi})");
+        if (Rounds < 1) throw new NasiException($"rounds must be at least 1 (got {Rounds})");
         if (CalibrationSamples < 1) throw new NasiException($"calibration samples must be at least 1 (got {CalibrationSamples})");
         if (!(RelativeStep > 0 && RelativeStep < 1)) throw new NasiException($"relative step must lie in (0, 1) (got {RelativeStep})");
     }

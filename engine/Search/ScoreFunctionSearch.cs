@@ -9,12 +9,16 @@ namespace NasiOnnx.Engine.Search;
 /// score-function estimate instead of the reparameterised gradient: no supernet, no second derivative, only R of T
 /// sampled architectures. Beyond the paper, and labelled so wherever it is used.
 /// <list type="bullet">
-/// <item>A_t: one op per edge, the argmax of α₀ + g_t with the same seeded Gumbel draws as <see cref="NasiSearch"/>
-/// (Gumbel-max: an exact sample of p_α = softmax(α₀) per edge).</item>
-/// <item>G_t = u_t · ∇α log p_α(A_t), with ∇α log p_α(A) = onehot(A) − softmax(α₀) per edge.</item>
+/// <item>A_t: one op per edge, the argmax of α + g_t with the same seeded Gumbel draws as <see cref="NasiSearch"/>
+/// (Gumbel-max: an exact sample of p_α = softmax(α) per edge).</item>
+/// <item>G_t = u_t · ∇α log p_α(A_t), with ∇α log p_α(A) = onehot(A) − softmax(α) per edge.</item>
 /// <item>u_t: the centred rank of R(A_t) among the T samples, in [−½, ½] (fitness shaping, as evolution strategies
 /// do): proxies have arbitrary scales and heavy tails, and a rank keeps one extreme sample from deciding the search.
 /// A constant baseline changes nothing in expectation, since E[∇α log p] = 0.</item>
+/// <item>Rounds (<see cref="NasiSearchOptions.Rounds"/>, default 1 = Algorithm 1): the T samples in K rounds, each drawn at
+/// the α the earlier rounds reached and stepping α by its own Δ*, so later rounds weigh each edge's ops among
+/// architectures that are already good elsewhere. One step from α₀ = 0 estimates each edge's marginal effect, and on
+/// NAS-Bench-201 the marginal-best op is nor_conv_3x3 on every edge for all three data sets (README).</item>
 /// </list>
 /// </summary>
 public static class ScoreFunctionSearch
@@ -30,50 +34,71 @@ public static class ScoreFunctionSearch
         options.Validate();
         var clock = Stopwatch.StartNew();
         var count = arch.Sum(a => a.Count);
-        var samples = new List<(double[] OneHot, double R)>();
-        for (var t = 0; t < options.Samples; t++)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var oneHot = Sample(arch, Gumbel(options.Seed, t, count));
-            var r = objective(t, oneHot);
-            if (!double.IsFinite(r)) throw new NasiException($"the objective is {r} at step {t}: a search needs a finite score for every sampled architecture");
-            samples.Add((oneHot, r));
-            var report = new NasiSample(t, r, r, double.NaN, double.NaN, [], double.NaN);
-            progress?.Report(new NasiSearchProgress(t + 1, options.Samples, report, clock.Elapsed));
-        }
-
-        var utilities = CentredRanks(samples.Select(s => s.R).ToList());
-        var delta = new double[count];
-        double maxNorm = 0;
+        var alpha = new double[count];
         var recorded = new List<NasiSample>();
-        for (var t = 0; t < samples.Count; t++)
+        var rounds = Math.Min(options.Rounds, options.Samples);
+        for (int round = 0, t = 0; round < rounds; round++)
         {
-            var g = new double[count];
-            var offset = 0;
-            foreach (var input in arch)
-                for (var e = 0; e < input.Edges; e++, offset += input.Ops)
-                    for (var o = 0; o < input.Ops; o++)
-                        g[offset + o] = utilities[t] * (samples[t].OneHot[offset + o] - 1.0 / input.Ops); // softmax(α₀ = 0) is uniform
-            var norm = Math.Sqrt(g.Sum(v => v * v));
-            maxNorm = Math.Max(maxNorm, norm);
-            if (maxNorm > 0)
-                for (var i = 0; i < count; i++) delta[i] += g[i] / maxNorm;
-            recorded.Add(new NasiSample(t, samples[t].R, samples[t].R, double.NaN, double.NaN, g, norm));
+            // Round k draws its share of the T samples from p_α at the α the earlier rounds reached, then steps α by
+            // that round's Δ* (with one round, Algorithm 1 exactly: T samples at α₀ = 0, one step of size ξ).
+            var size = options.Samples / rounds + (round < options.Samples % rounds ? 1 : 0);
+            var p = Probabilities(arch, alpha);
+            var samples = new List<(double[] OneHot, double R)>();
+            for (var k = 0; k < size; k++, t++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var oneHot = Sample(arch, alpha, Gumbel(options.Seed, t, count));
+                var r = objective(t, oneHot);
+                if (!double.IsFinite(r)) throw new NasiException($"the objective is {r} at step {t}: a search needs a finite score for every sampled architecture");
+                samples.Add((oneHot, r));
+                progress?.Report(new NasiSearchProgress(t + 1, options.Samples, new NasiSample(t, r, r, double.NaN, double.NaN, [], double.NaN), clock.Elapsed));
+            }
+
+            var utilities = CentredRanks(samples.Select(x => x.R).ToList());
+            var delta = new double[count];
+            double maxNorm = 0;
+            for (var i = 0; i < samples.Count; i++)
+            {
+                var g = new double[count];
+                for (var j = 0; j < count; j++) g[j] = utilities[i] * (samples[i].OneHot[j] - p[j]); // u · ∇α log p_α(A)
+                var norm = Math.Sqrt(g.Sum(v => v * v));
+                maxNorm = Math.Max(maxNorm, norm);
+                if (maxNorm > 0)
+                    for (var j = 0; j < count; j++) delta[j] += g[j] / maxNorm;
+                recorded.Add(new NasiSample(t - size + i, samples[i].R, samples[i].R, double.NaN, double.NaN, g, norm));
+            }
+            for (var j = 0; j < count; j++) alpha[j] += options.Xi / size * delta[j];
         }
 
-        var alpha = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        var result = new Dictionary<string, double[]>(StringComparer.Ordinal);
         var start = 0;
         foreach (var a in arch)
         {
-            alpha[a.Name] = Enumerable.Range(start, a.Count).Select(i => options.Xi / options.Samples * delta[i]).ToArray();
+            result[a.Name] = alpha[start..(start + a.Count)];
             start += a.Count;
         }
         var seconds = clock.Elapsed.TotalSeconds;
-        return new NasiSearchResult(alpha, recorded, double.NaN, seconds, seconds / options.Samples, "");
+        return new NasiSearchResult(result, recorded, double.NaN, seconds, seconds / options.Samples, "");
     }
 
-    /// <summary>Per edge row, 1 at the argmax of the Gumbel-perturbed α₀ = 0 (ties to the earlier op), else 0.</summary>
-    public static double[] Sample(IReadOnlyList<ArchitectureInput> arch, double[] gumbel)
+    /// <summary>softmax(α) per edge row.</summary>
+    public static double[] Probabilities(IReadOnlyList<ArchitectureInput> arch, double[] alpha)
+    {
+        var p = new double[alpha.Length];
+        var offset = 0;
+        foreach (var input in arch)
+            for (var e = 0; e < input.Edges; e++, offset += input.Ops)
+            {
+                var max = alpha.AsSpan(offset, input.Ops).ToArray().Max();
+                double sum = 0;
+                for (var o = 0; o < input.Ops; o++) sum += p[offset + o] = Math.Exp(alpha[offset + o] - max);
+                for (var o = 0; o < input.Ops; o++) p[offset + o] /= sum;
+            }
+        return p;
+    }
+
+    /// <summary>Per edge row, 1 at the argmax of α + g (ties to the earlier op), else 0: a sample of p_α (Gumbel-max).</summary>
+    public static double[] Sample(IReadOnlyList<ArchitectureInput> arch, double[] alpha, double[] gumbel)
     {
         var oneHot = new double[gumbel.Length];
         var offset = 0;
@@ -81,7 +106,8 @@ public static class ScoreFunctionSearch
             for (var e = 0; e < input.Edges; e++, offset += input.Ops)
             {
                 var best = 0;
-                for (var o = 1; o < input.Ops; o++) if (gumbel[offset + o] > gumbel[offset + best]) best = o;
+                for (var o = 1; o < input.Ops; o++)
+                    if (alpha[offset + o] + gumbel[offset + o] > alpha[offset + best] + gumbel[offset + best]) best = o;
                 oneHot[offset + best] = 1;
             }
         return oneHot;

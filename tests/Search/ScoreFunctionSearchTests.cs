@@ -20,7 +20,7 @@ public class ScoreFunctionSearchTests
         using var search = NasiSearch.Create(TinySupernet.Build(), [TinySupernet.Arch], new NasiSearchOptions { Seed = 4, Runtime = new() { Provider = Engine.Runtime.ExecutionProvider.Cpu } });
         var g = search.Gumbel(7);
         Assert.That(ScoreFunctionSearch.Gumbel(4, 7, g.Length), Is.EqualTo(g), "the same draws as the supernet search");
-        var a = ScoreFunctionSearch.Sample([TinySupernet.Arch], g);
+        var a = ScoreFunctionSearch.Sample([TinySupernet.Arch], new double[g.Length], g);
         for (var e = 0; e < 2; e++)
         {
             var row = a.Skip(e * 3).Take(3).ToArray();
@@ -52,6 +52,29 @@ public class ScoreFunctionSearchTests
         }
         Assert.That(Math.Sqrt(alpha.Sum(v => v * v)), Is.LessThanOrEqualTo(1 + 1e-9), "each of the T terms has norm ≤ 1: ‖Δ*‖ ≤ ξ");
         Assert.That(result.Samples, Has.Count.EqualTo(300));
+    }
+
+    /// <summary>
+    /// Edge 0's best op depends on the others: op 3 there is worth ½ whatever they are, op 1 is worth 2 once at least four
+    /// of the other edges have op 3 (each worth 1). From the uniform α₀ that is rare, so one step sees only the marginal
+    /// (op 3); rounds move the other edges to op 3 first and then find the interaction.
+    /// </summary>
+    [Test]
+    public void RoundsFindWhatTheOneStepMarginalCannot()
+    {
+        double R(int t, double[] a)
+        {
+            var others = Enumerable.Range(1, 5).Sum(e => a[e * 5 + 3]);
+            return others + 0.5 * a[3] + (others >= 4 ? 2 * a[1] : 0);
+        }
+        int EdgeZero(int rounds)
+        {
+            var alpha = ScoreFunctionSearch.Run(Arch, new NasiSearchOptions { Samples = 300, Rounds = rounds, Xi = 10, Seed = 1 }, R).Alpha["arch"];
+            var row = alpha.Take(5).ToArray();
+            return Array.IndexOf(row, row.Max());
+        }
+        Assert.That(EdgeZero(1), Is.EqualTo(3));
+        Assert.That(EdgeZero(10), Is.EqualTo(1));
     }
 
     [Test]
