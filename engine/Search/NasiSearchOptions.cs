@@ -43,6 +43,15 @@ public sealed record NasiSearchOptions
 
     public ulong Seed { get; init; }
 
+    /// <summary>The objective's name of <see cref="NasiObjective"/>: NASI's R on the supernet (Algorithm 1).</summary>
+    public const string NasiObjective = "nasi";
+
+    /// <summary>
+    /// R: <c>nasi</c> (NASI's objective on the supernet, the paper) or the name of any metric, then scored on each sampled
+    /// architecture and searched with <see cref="ScoreFunctionSearch"/> (beyond the paper).
+    /// </summary>
+    public string Objective { get; init; } = NasiObjective;
+
     /// <summary>
     /// Score-function objectives only (<see cref="ScoreFunctionSearch"/>): the T samples in this many rounds, α stepping by ξ·Δ*
     /// after each. 1 is Algorithm 1's single step.
@@ -69,6 +78,9 @@ public sealed record NasiSearchOptions
         if (!(NuQuantile > 0 && NuQuantile <= 1)) throw new NasiException($"the ν quantile must lie in (0, 1] (got {NuQuantile})");
         if (!(Tau > 0)) throw new NasiException($"tau must be positive (got {Tau})");
         if (!(Xi > 0)) throw new NasiException($"xi must be positive (got {Xi})");
+        if (string.IsNullOrWhiteSpace(Objective)) throw new NasiException("the objective needs a name (nasi or a metric)");
+        if (Rounds > 1 && Objective.Equals(NasiObjective, StringComparison.OrdinalIgnoreCase))
+            throw new NasiException($"rounds ({Rounds}) apply to a metric objective; NASI's Algorithm 1 takes one step");
         if (Rounds < 1) throw new NasiException($"rounds must be at least 1 (got {Rounds})");
         if (CalibrationSamples < 1) throw new NasiException($"calibration samples must be at least 1 (got {CalibrationSamples})");
         if (!(RelativeStep > 0 && RelativeStep < 1)) throw new NasiException($"relative step must lie in (0, 1) (got {RelativeStep})");

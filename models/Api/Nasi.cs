@@ -113,13 +113,20 @@ public static class Nasi
             ranking, progress, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>NASI's Algorithm 1 on <paramref name="space"/>'s supernet; derives the architecture by the space's rule.</summary>
+    /// <summary>
+    /// NASI's Algorithm 1 on <paramref name="space"/>'s supernet; derives the architecture by the space's rule. With
+    /// <see cref="NasiSearchOptions.Objective"/> another metric than <c>nasi</c> (beyond the paper): the same one-step
+    /// search of E_{A∼p_α}[R(A)] with R that metric of each sampled architecture's evaluation network
+    /// (<see cref="ScoreFunctionSearch"/>; NAS-Bench-201 only).
+    /// </summary>
     public static Task<SearchOutcome> SearchAsync(SearchSpace space, NasiSearchOptions? options = null, DataOptions? data = null,
         IProgress<NasiSearchProgress>? progress = null, CancellationToken cancellationToken = default) =>
         Task.Run(() =>
         {
             options ??= new NasiSearchOptions();
             options.Validate();
+            if (!options.Objective.Equals(NasiSearchOptions.NasiObjective, StringComparison.OrdinalIgnoreCase))
+                return SearchByScore(space, options, data ?? DataOptions.Gaussian, progress, cancellationToken);
             var supernet = space.BuildSupernet(options.Seed);
             var signature = ModelSignature.Of(supernet, options.BatchSize, source: $"{space.Name} supernet");
             var source = (data ?? DataOptions.Gaussian).Open(signature, options.Seed);
@@ -130,6 +137,50 @@ public static class Nasi
                 result.Samples.Average(s => s.Objective), result.Alpha, result.Samples.Select(s => s.Score).ToList(),
                 search.BuildSeconds, result.Seconds, result.SecondsPerSample, result.Provider);
         }, cancellationToken);
+
+    private static SearchOutcome SearchByScore(SearchSpace space, NasiSearchOptions options, DataOptions data,
+        IProgress<NasiSearchProgress>? progress, CancellationToken cancellationToken)
+    {
+        if (space is not Nb201SearchSpace)
+            throw new NasiException($"--objective {options.Objective}: a metric objective samples whole architectures, which only nb201 defines (not {space.Name})");
+        var metric = ParseObjective(options.Objective);
+        var scorer = new ModelScorer(new ScoringOptions
+        {
+            Metrics = [metric], BatchSize = options.BatchSize, Seed = options.Seed, Data = data, Runtime = options.Runtime,
+        });
+        var column = scorer.Metrics[0];
+        var scores = new Dictionary<string, double>(StringComparer.Ordinal); // a cell drawn twice is scored once
+        var provider = "";
+        double Objective(int step, double[] oneHot)
+        {
+            var alpha = new Dictionary<string, double[]>(StringComparer.Ordinal);
+            var offset = 0;
+            foreach (var input in space.ArchitectureInputs)
+            {
+                alpha[input.Name] = oneHot[offset..(offset + input.Count)];
+                offset += input.Count;
+            }
+            var cell = space.Derive(alpha);
+            if (scores.TryGetValue(cell, out var known)) return known;
+            var row = scorer.Score(new Candidate(cell, () => space.BuildNetwork(cell, options.Seed)), cancellationToken);
+            var value = row.Metric(column);
+            if (!double.IsFinite(value)) throw new NasiException($"{cell}: {column} is not available ({row.Status})");
+            provider = row.Provider;
+            return scores[cell] = value;
+        }
+        var clock = Stopwatch.StartNew();
+        var result = ScoreFunctionSearch.Run(space.ArchitectureInputs, options, Objective, progress, cancellationToken);
+        var values = result.Samples.Select(s => s.Score).ToList();
+        return new SearchOutcome(space.Name, options.Variant, space.Derive(result.Alpha), options.Samples, options.Seed,
+            options.Mu, double.NaN, double.NaN, values.Average(), values.Average(), result.Alpha, values, 0,
+            clock.Elapsed.TotalSeconds, clock.Elapsed.TotalSeconds / options.Samples, provider);
+    }
+
+    private static Metric ParseObjective(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "ntk" => Metric.Ntk,
+        var other => throw new NasiException($"--objective '{other}': expected nasi or the name of a metric"),
+    };
 
     private static (Onnx.ModelProto Model, ModelSignature Signature, long Parameters, BatchSource Data, Batch Batch) Prepare(
         ModelSource model, ScoringOptions options)

@@ -31,9 +31,12 @@ public sealed class SearchCliOptions
     public Option<int> Threads { get; } = new("--threads") { Description = "Intra-op threads (0 = ONNX Runtime's choice).", DefaultValueFactory = _ => 0 };
     public Option<bool> Spin { get; } = new("--spin") { Description = ScoringCliOptions.SpinDescription };
     public Option<string> Provider { get; } = new("--provider") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };
+    public Option<string> Objective { get; } = new("--objective") { Description = "nasi (NASI's R on the supernet) or a metric name: the same one-step search over sampled architectures scored by that metric (beyond the paper; nb201).", DefaultValueFactory = _ => "nasi" };
+    public Option<int> Rounds { get; } = new("--rounds") { Description = "Metric objectives: the T samples in this many rounds, α stepping by ξ·Δ* after each (1 = Algorithm 1's single step).", DefaultValueFactory = _ => 1 };
+    public Option<double> Xi { get; } = new("--xi") { Description = "ξ, the step of Δ* (per round with --rounds).", DefaultValueFactory = _ => 1.0 };
     public Option<FileInfo?> Truth { get; } = new("--truth") { Description = "NAS-Bench-201 accuracy table (e.g. ../shared/nb201/nb201_all.csv): after the search has ended, print the chosen cell's accuracies and ranks." };
 
-    public IEnumerable<Option> All => [Space, Variant, Batch, Mu, Nu, NuQuantile, Calibration, Tau, Mixing, Derive, Channels, Depth, Data, LabelFile, Labels, Threads, Spin, Provider, Truth];
+    public IEnumerable<Option> All => [Space, Variant, Batch, Mu, Nu, NuQuantile, Calibration, Tau, Mixing, Derive, Channels, Depth, Data, LabelFile, Labels, Objective, Rounds, Xi, Threads, Spin, Provider, Truth];
 
     public void AddTo(Command command)
     {
@@ -84,6 +87,9 @@ public sealed class SearchCliOptions
                 "sqrt" => true,
                 var v => throw new NasiException($"--mixing '{v}': expected linear or sqrt"),
             },
+            Objective = parse.GetValue(Objective)!,
+            Rounds = parse.GetValue(Rounds),
+            Xi = parse.GetValue(Xi),
             Seed = seed,
             Runtime = new RuntimeOptions
             {
@@ -118,7 +124,7 @@ public sealed class SearchCliOptions
         o.Nu is { } nu ? F("nu", nu) : F("nu-quantile", o.NuQuantile), $"calibration={o.CalibrationSamples}", F("tau", o.Tau), $"mixing={(o.SqrtMixing ? "sqrt" : "linear")}", $"derive={(space is Nb201SearchSpace { DeriveWithoutNone: true } ? "no-none" : "argmax")}",
         $"C={parse.GetValue(Channels)?.ToString(CultureInfo.InvariantCulture) ?? "default"}",
         $"N={parse.GetValue(Depth)?.ToString(CultureInfo.InvariantCulture) ?? "default"}",
-        $"data={parse.GetValue(Data)}", $"labels={parse.GetValue(Labels) ?? "default"}");
+        $"data={parse.GetValue(Data)}", $"labels={parse.GetValue(Labels) ?? "default"}", $"objective={o.Objective}", $"rounds={o.Rounds}", F("xi", o.Xi));
 
     private static string F(string name, double v) => $"{name}={v.ToString("R", CultureInfo.InvariantCulture)}";
 }

@@ -42,8 +42,16 @@ public static class SearchCommand
             }
             if (parse.GetValue(json)) { io.Out.WriteLine(NasiJson.Serialize(new { summary, truth, exported })); return 0; }
             io.Out.WriteLine($"architecture   {summary.Architecture}");
-            io.Out.WriteLine($"variant        NASI-{options.Variant.ToString().ToUpperInvariant()}  (μ = {options.Mu}, ν = {summary.Nu:G4}{(options.Variant == NasiVariant.Ada ? $" → {summary.FinalNu:G4}" : "")}, τ = {options.Tau})");
-            io.Out.WriteLine($"score S        mean {summary.MeanScore:G6} over {options.Samples} samples (R mean {summary.MeanObjective:G6})");
+            if (options.Objective.Equals(NasiSearchOptions.NasiObjective, StringComparison.OrdinalIgnoreCase))
+            {
+                io.Out.WriteLine($"variant        NASI-{options.Variant.ToString().ToUpperInvariant()}  (μ = {options.Mu}, ν = {summary.Nu:G4}{(options.Variant == NasiVariant.Ada ? $" → {summary.FinalNu:G4}" : "")}, τ = {options.Tau})");
+                io.Out.WriteLine($"score S        mean {summary.MeanScore:G6} over {options.Samples} samples (R mean {summary.MeanObjective:G6})");
+            }
+            else
+            {
+                io.Out.WriteLine($"objective      {options.Objective} of each sampled cell, score-function estimate, {options.Rounds} round(s), ξ = {options.Xi} (beyond NASI)");
+                io.Out.WriteLine($"score          mean {summary.MeanScore:G6} over {options.Samples} samples");
+            }
             io.Out.WriteLine($"time           {summary.BuildSeconds + summary.SearchSeconds:F1} s ({summary.BuildSeconds:F1} s building, {summary.SecondsPerSample:F2} s per G_t) on {summary.Provider}");
             if (truth is not null) io.Out.WriteLine($"accuracy       {LookupCommand.Describe(truth)}");
             if (exported is not null) io.Out.WriteLine($"exported       {exported}");
@@ -59,7 +67,9 @@ public static class SearchCommand
         {
             var s = p.Last;
             var eta = TimeSpan.FromSeconds(p.Elapsed.TotalSeconds / p.Done * (total - p.Done));
-            io.Err.WriteLine($"[{p.Done}/{total}] S={s.Score:G5} R={s.Objective:G5} ν={s.Nu:G4} ‖G‖={s.GradientNorm:G3} loss={s.Loss:F3}  ({p.Elapsed.TotalSeconds:F1} s, eta {eta:mm\\:ss})");
+            io.Err.WriteLine(double.IsNaN(s.Nu)
+                ? $"[{p.Done}/{total}] R={s.Score:G5}  ({p.Elapsed.TotalSeconds:F1} s, eta {eta:mm\\:ss})" // a metric objective: R of the sampled cell
+                : $"[{p.Done}/{total}] S={s.Score:G5} R={s.Objective:G5} ν={s.Nu:G4} ‖G‖={s.GradientNorm:G3} loss={s.Loss:F3}  ({p.Elapsed.TotalSeconds:F1} s, eta {eta:mm\\:ss})");
         }
     }
 }
