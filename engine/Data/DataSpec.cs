@@ -29,6 +29,7 @@ public static class DataSpec
         Tensor inputs;
         long[]? trueLabels = null;
         string description;
+        var wholeBatch = false;
         if (spec.StartsWith("cifar10:", StringComparison.OrdinalIgnoreCase) || spec.StartsWith("cifar100:", StringComparison.OrdinalIgnoreCase))
         {
             var cifar100 = spec.StartsWith("cifar100:", StringComparison.OrdinalIgnoreCase);
@@ -44,6 +45,7 @@ public static class DataSpec
                 throw new NasiException($"{spec}: inputs must be an array of samples (NCHW), got shape [{string.Join(",", array.Shape)}]");
             inputs = new Tensor(array.Values.Select(v => (float)v).ToArray(), array.Shape);
             description = Path.GetFileName(spec);
+            wholeBatch = true; // a .npy is a batch: its n samples are scored together (BatchSize.Resolve)
             if (labelFile is not null)
             {
                 var l = NpyFile.Read(labelFile);
@@ -59,6 +61,6 @@ public static class DataSpec
 
         if (!inputs.Shape[1..].SequenceEqual(sampleShape))
             throw new NasiException($"{description}: samples of shape [{string.Join(",", inputs.Shape[1..])}] do not fit the model's input [{string.Join(",", sampleShape)}]");
-        return new ArraySource(inputs, trueLabels, classes, labels ?? (trueLabels is null ? LabelMode.Random : LabelMode.True), seed, description);
+        return new ArraySource(inputs, trueLabels, classes, labels ?? (trueLabels is null ? LabelMode.Random : LabelMode.True), seed, description, wholeBatch);
     }
 }

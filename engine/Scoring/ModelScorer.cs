@@ -60,10 +60,8 @@ public sealed class ModelScorer : ICandidateScorer
     private ScoreRow ScoreUnnamed(Candidate candidate, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        var model = Prepare(candidate.Load(), candidate.Id);
-        var signature = ModelSignature.Of(model, Options.BatchSize, Options.InputShape, candidate.Id);
-        var parameters = CheckLimits(model, signature, candidate.Id);
-        var batch = OpenData(signature).Draw(Options.BatchSize);
+        var plan = Plan(candidate.Load(), candidate.Id);
+        var (model, batch) = (plan.Model, plan.Batch);
 
         var values = new Dictionary<string, double>();
         foreach (var column in Metrics) values[column] = double.NaN;
@@ -77,9 +75,9 @@ public sealed class ModelScorer : ICandidateScorer
                 switch (metric)
                 {
                     case Metric.Nasi:
-                        using (var scorer = NasiScorer.Create(model, signature.InputShape, Options.Runtime))
+                        using (var scorer = NasiScorer.Create(model, plan.ModelInputShape, Options.Runtime))
                         {
-                            var s = scorer.Score(batch);
+                            var s = plan.ScoreNasi(scorer);
                             values["nasi"] = s.Score;
                             values["loss"] = s.Loss;
                             if (Options.Nu is { } nu) values["objective"] = s.Score - Options.Mu * Math.Max(0, s.Score - nu);
@@ -89,7 +87,7 @@ public sealed class ModelScorer : ICandidateScorer
                     case Metric.Objective:
                         break; // with Nasi
                     case Metric.Ntk:
-                        using (var estimator = NtkEstimator.Create(model, batch.Inputs, Options.Ntk with { Seed = Options.Seed }))
+                        using (var estimator = NtkEstimator.Create(model, batch.Inputs, plan.Ntk(Options.Ntk, Options.Seed)))
                         {
                             var t = estimator.Trace(null, cancellationToken);
                             values["ntk"] = t.Trace;
@@ -109,12 +107,34 @@ public sealed class ModelScorer : ICandidateScorer
         {
             Id = candidate.Id,
             Metrics = values,
-            Parameters = parameters,
-            InputShape = string.Join("x", signature.InputShape),
+            Parameters = plan.Parameters,
+            InputShape = plan.InputShapeText,
+            Route = plan.RouteName,
+            Notes = plan.NotesText,
             Provider = provider,
             Seconds = clock.Elapsed.TotalSeconds,
             Status = missing.Count == 0 ? ScoreRow.Ok : "partial: " + string.Join("; ", missing),
         };
+    }
+
+    /// <summary>
+    /// Everything a score needs, decided once per model: the prepared graph, the batch (whose size a data file of
+    /// n samples decides, <see cref="BatchSize.Resolve"/>), the limits checked, and the batch route
+    /// (<see cref="BatchRouter"/>).
+    /// </summary>
+    public ScoringPlan Plan(ModelProto loaded, string source)
+    {
+        var notes = new List<string>();
+        var model = Prepare(loaded, source);
+        var signature = ModelSignature.OfAnyBatch(model, BatchSize.Default, Options.InputShape, source);
+        var data = OpenData(signature);
+        var (size, dataNote) = BatchSize.Resolve(Options.BatchSize, data);
+        if (dataNote is not null) notes.Add(dataNote);
+        signature = signature.WithBatch(size);
+        var parameters = CheckLimits(model, signature, source);
+        var routed = BatchRouter.Route(model, signature, Options.Route, source);
+        if (routed.Note is not null) notes.Add(routed.Note);
+        return new ScoringPlan(routed.Model, signature, routed.Route, routed.ModelBatch, parameters, data, data.Draw(size), false, notes);
     }
 
     /// <summary>The model as the engine scores it: Constant weights as initializers, BatchNorm mode as asked.</summary>
