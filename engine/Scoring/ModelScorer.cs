@@ -125,7 +125,7 @@ public sealed class ModelScorer : ICandidateScorer
     public ScoringPlan Plan(ModelProto loaded, string source)
     {
         var notes = new List<string>();
-        var model = Prepare(loaded, source);
+        var model = Prepare(loaded, source, notes);
         var signature = ModelSignature.OfAnyBatch(model, BatchSize.Default, Options.InputShape, source);
         var data = OpenData(signature);
         var (size, dataNote) = BatchSize.Resolve(Options.BatchSize, data);
@@ -137,10 +137,14 @@ public sealed class ModelScorer : ICandidateScorer
         return new ScoringPlan(routed.Model, signature, routed.Route, routed.ModelBatch, parameters, data, data.Draw(size), false, notes);
     }
 
-    /// <summary>The model as the engine scores it: Constant weights as initializers, BatchNorm mode as asked.</summary>
-    public ModelProto Prepare(ModelProto model, string source)
+    /// <summary>
+    /// The model as the engine scores it: the logits before a final Softmax as its output, Constant weights as
+    /// initializers, BatchNorm mode as asked. What was changed that a row should say goes to <paramref name="notes"/>.
+    /// </summary>
+    public ModelProto Prepare(ModelProto model, string source, List<string>? notes = null)
     {
         model = model.Clone();
+        if (FinalSoftmax.Remove(model) is { } note) notes?.Add(note);
         // Older exports are rewritten to opset 17, the opset the gradient rules emit into. A model we cannot
         // rewrite stays as it is: the forward-only metrics still run, and NASI's row says why it is missing.
         var upgraded = model.Clone();
