@@ -34,11 +34,15 @@ public sealed record ExportedModel
         Flatten,
 
         /// <summary>Reshape to a constant [batch, features]: torch.onnx.export with a batch-1 dummy input folds
-        /// <c>x.view(x.size(0), -1)</c> into [1, N].</summary>
+        /// <c>x.view(x.size(0), -1)</c> into [1, N] ([-1, N] with a symbolic batch, as dynamic axes give).</summary>
         ReshapeConstant,
 
         /// <summary>Shape → Gather(0) → Unsqueeze → Concat(·, [-1]) → Reshape: the same view without constant folding.</summary>
         ShapeChain,
+
+        /// <summary>Reshape to [N] then Unsqueeze(0): the same values at batch 1, but the batch is folded into the
+        /// features (<c>x.view(-1).unsqueeze(0)</c>), so it cannot be relaxed.</summary>
+        FoldedBatch,
     }
 
     /// <summary>The ending an exporter puts after the logits.</summary>
@@ -88,7 +92,8 @@ public sealed record ExportedModel
         var flattened = Flatten switch
         {
             FlattenStyle.Flatten => g.Node("Flatten", [features], Attr.Int("axis", 1)),
-            FlattenStyle.ReshapeConstant => g.Node("Reshape", [features, g.Int64Constant("shape", Batch > 0 ? Batch : 1, flat)]),
+            FlattenStyle.ReshapeConstant => g.Node("Reshape", [features, g.Int64Constant("shape", Batch > 0 ? Batch : -1, flat)]),
+            FlattenStyle.FoldedBatch => Unsqueeze(g, g.Node("Reshape", [features, g.Int64Constant("shape", flat)]), 0),
             _ => g.Node("Reshape", [features, BatchShapeChain(g, features, flat)]),
         };
         var fcW = g.Initializer("fc.weight", Weights(Classes * flat, 0.2), Classes, flat);
@@ -104,14 +109,15 @@ public sealed record ExportedModel
         return g.Model;
     }
 
+    private string Unsqueeze(GraphBuilder g, string x, long axis) => Opset < 13
+        ? g.Node("Unsqueeze", [x], Attr.Ints("axes", axis))
+        : g.Node("Unsqueeze", [x, g.Int64Constant("axes", axis)]);
+
     /// <summary>Shape(x) → Gather(0) → Unsqueeze → Concat with [-1]: the batch read at run time, as older exports do.</summary>
     private string BatchShapeChain(GraphBuilder g, string x, long features)
     {
         var shape = g.Node("Shape", [x]);
         var n = g.Node("Gather", [shape, g.Int64Initializer("gather_index", [0])], Attr.Int("axis", 0));
-        var unsqueezed = Opset < 13
-            ? g.Node("Unsqueeze", [n], Attr.Ints("axes", 0))
-            : g.Node("Unsqueeze", [n, g.Int64Constant("axes", 0)]);
-        return g.Node("Concat", [unsqueezed, g.Int64Constant("features", features)], Attr.Int("axis", 0));
+        return g.Node("Concat", [Unsqueeze(g, n, 0), g.Int64Constant("features", features)], Attr.Int("axis", 0));
     }
 }
