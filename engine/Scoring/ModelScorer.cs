@@ -134,7 +134,8 @@ public sealed class ModelScorer : ICandidateScorer
         var parameters = CheckLimits(model, signature, source);
         var routed = BatchRouter.Route(model, signature, Options.Route, source);
         if (routed.Note is not null) notes.Add(routed.Note);
-        return new ScoringPlan(routed.Model, signature, routed.Route, routed.ModelBatch, parameters, data, data.Draw(size), false, notes);
+        var channelsLast = InputLayout.IsChannelsLast(model, signature.Input, signature.InputShape);
+        return new ScoringPlan(routed.Model, signature, routed.Route, routed.ModelBatch, parameters, data, data.Draw(size), channelsLast, notes);
     }
 
     /// <summary>
