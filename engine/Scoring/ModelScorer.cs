@@ -154,7 +154,11 @@ public sealed class ModelScorer : ICandidateScorer
             OpsetUpgrade.ToOpset17(upgraded, source);
             model = upgraded;
         }
-        catch (GraphException) { }
+        catch (GraphException e)
+        {
+            // The row says why NASI (whose gradient graph needs opset 17) cannot come out.
+            notes?.Add("not brought to opset 17: " + (e.Message.StartsWith(source + ": ", StringComparison.Ordinal) ? e.Message[(source.Length + 2)..] : e.Message));
+        }
         ModelNormalizer.ConstantsToInitializers(model);
         if (Options.BatchNorm == BatchNormMode.Training) ModelNormalizer.BatchNormToTraining(model, source);
         return model;
