@@ -46,6 +46,7 @@ public static class OpsetUpgrade
         foreach (var node in nodes)
         {
             if (node.Domain is not ("" or "ai.onnx") || Unchanged.Contains(node.OpType)) { graph.Node.Add(node); continue; }
+            if (node.Input.Count == 0 || node.Input[0].Length == 0) throw Refuse(source, node, opset, "it has no data input");
             switch (node.OpType)
             {
                 case "BatchNormalization":
@@ -83,8 +84,8 @@ public static class OpsetUpgrade
                 }
                 case "Slice" when opset < 10:
                 {
-                    var starts = builder.Int64Constant("upgrade/starts", node.GetInts("starts")!);
-                    var ends = builder.Int64Constant("upgrade/ends", node.GetInts("ends")!);
+                    var starts = builder.Int64Constant("upgrade/starts", node.GetInts("starts") ?? throw Refuse(source, node, opset, "it has no starts"));
+                    var ends = builder.Int64Constant("upgrade/ends", node.GetInts("ends") ?? throw Refuse(source, node, opset, "it has no ends"));
                     List<string> inputs = [node.Input[0], starts, ends];
                     if (node.GetInts("axes") is { } axes) inputs.Add(builder.Int64Constant("upgrade/axes", axes));
                     graph.Node.Add(Rebuild(node, "Slice", inputs, []));

@@ -169,9 +169,6 @@ public sealed class ModelScorer : ICandidateScorer
     /// <summary>Refuses, before anything is allocated for it, a model over the limits; returns its parameter count.</summary>
     public long CheckLimits(ModelProto model, ModelSignature signature, string source)
     {
-        var parameters = ParameterSet.Of(model).Count;
-        if (Options.MaxParameters is { } maxParams && parameters > maxParams)
-            throw new NasiException($"{source}: {parameters:N0} parameters exceed --max-params {maxParams:N0}");
         foreach (var t in model.Graph.Initializer)
         {
             if (TensorData.IsExternal(t))
@@ -179,9 +176,12 @@ public sealed class ModelScorer : ICandidateScorer
             foreach (var d in t.Dims)
                 if (d < 0 || d > int.MaxValue) throw new NasiException($"{source}: initializer '{t.Name}' has an absurd dimension {d}");
         }
+        var parameters = ParameterSet.Of(model).Count;
+        if (Options.MaxParameters is { } maxParams && parameters > maxParams)
+            throw new NasiException($"{source}: {parameters:N0} parameters exceed --max-params {maxParams:N0}");
         if (Options.MaxMemoryBytes is { } maxBytes)
         {
-            var estimate = MemoryEstimate.Bytes(model, signature, parameters);
+            var estimate = MemoryEstimate.Bytes(model, signature, parameters, stopAbove: maxBytes);
             if (estimate > maxBytes)
                 throw new NasiException($"{source}: needs about {estimate / (1 << 20):N0} MiB, more than --max-memory {maxBytes / (1 << 20):N0} MiB");
         }
