@@ -55,6 +55,19 @@ public static class ExportCollection
         new("k10_keras_flatten_tf2onnx9", "tf2onnx, opset 9, Flatten op on NHWC", KerasFlatten9),
         new("c01_cntk_mnist_opset8", "CNTK, opset 8, MNIST (auto_pad, MatMul with reshaped weights)", CntkMnist),
         new("c02_cntk_resnet_opset8", "CNTK, opset 8, ResNet with spatial BN", CntkResNet),
+        // A second set, written after the first was measured (see README).
+        new("s01_alexnet_opset9", "torch 1.x, opset 9, AlexNet (large kernels, adaptive pool, dropout)", AlexNet),
+        new("s02_resnext_opset11", "torch 1.x, opset 11, ResNeXt block (grouped 3x3)", ResNeXt),
+        new("s03_inception_v3_opset12", "torch 1.x, opset 12, Inception-v3 block (1x7, 7x1 convs)", InceptionV3),
+        new("s04_xception_opset13", "torch 1.x, opset 13, Xception (separable convs, max-pool shortcut)", Xception),
+        new("s05_ghostnet_opset11", "torch 1.x, opset 11, GhostNet (cheap ops, concat, slice)", GhostNet),
+        new("s06_convnext_opset17", "torch 2.x, opset 17, ConvNeXt block (7x7 depthwise, LayerNorm, GELU as Erf)", ConvNeXt),
+        new("s07_mlp_mixer_opset13", "torch 1.x, opset 13, MLP-Mixer (token mixing by transpose)", MlpMixer),
+        new("s08_se_resnet_opset10", "torch 1.x, opset 10, SE-ResNet (sigmoid gate)", SeResNet),
+        new("s09_regnet_opset14", "torch 1.x, opset 14, RegNet-X block (grouped, stride)", RegNet),
+        new("s10_keras_efficientnet_tf2onnx13", "tf2onnx, opset 13, Keras EfficientNet block (swish, SE with Reshape)", KerasEfficientNet),
+        new("s11_keras_densenet_tf2onnx11", "tf2onnx, opset 11, Keras DenseNet (concat in NCHW)", KerasDenseNet),
+        new("s12_keras_vgg_tf2onnx9", "keras2onnx, opset 9, Keras VGG with Dropout and Flatten chain", KerasVgg),
     ];
 
     private static ExportNet Torch(string name, long opset, long c = 3, long size = 32, long batch = 1) =>
@@ -431,5 +444,167 @@ public static class ExportCollection
         n.AvgPool(32, 1).Reshape(1, 16);
         n.Apply("MatMul", [n.X, n.Weights("W", 0.25, 16, 10)]).Apply("Add", [n.X, n.Weights("b", 0.05, 10)]);
         return n.Output();
+    }
+
+    private static ModelProto AlexNet()
+    {
+        var n = Torch("alexnet", 9);
+        n.Conv(16, 5, 2, pad: 2).Relu().MaxPool(3, 2).Conv(24, 3).Relu().MaxPool(3, 2).Conv(32, 3).Relu().Conv(24, 3).Relu();
+        n.AvgPool(3, 1).Flatten().Dropout().Gemm(64).Relu().Dropout().Gemm(32).Relu();
+        return n.Gemm(Classes).Output();
+    }
+
+    private static ModelProto ResNeXt()
+    {
+        var n = Torch("resnext", 11);
+        n.Conv(32, 3, bias: false).Bn().Relu();
+        var input = n.X;
+        n.Conv(32, 1, pad: 0, bias: false).Bn().Relu().Conv(32, 3, group: 8, bias: false).Bn().Relu().Conv(32, 1, pad: 0, bias: false).Bn();
+        n.Apply("Add", [input, n.X]).Relu();
+        return n.Gap().Flatten().Gemm(Classes).Output();
+    }
+
+    private static ModelProto InceptionV3()
+    {
+        var n = Torch("inception_v3", 12);
+        n.Conv(16, 3, 2, pad: 0, bias: false).Bn().Relu();
+        var input = n.X;
+        var a = n.Conv(8, 1, pad: 0, bias: false).Bn().Relu().X;
+        n.X = input;
+        var inC = n.Shape()[1];
+        n.Conv(8, 1, pad: 0, bias: false).Bn().Relu();
+        n.Apply("Conv", [n.X, n.Weights("conv17", 0.2, 8, 8, 1, 7)], Attr.Ints("kernel_shape", 1, 7), Attr.Ints("pads", 0, 3, 0, 3)).Bn().Relu();
+        n.Apply("Conv", [n.X, n.Weights("conv71", 0.2, 8, 8, 7, 1)], Attr.Ints("kernel_shape", 7, 1), Attr.Ints("pads", 3, 0, 3, 0)).Bn().Relu();
+        var b = n.X;
+        n.X = input;
+        var c = n.AvgPool(3, 1, 1).Conv(8, 1, pad: 0, bias: false).Bn().Relu().X;
+        _ = inC;
+        n.Apply("Concat", [a, b, c], Attr.Int("axis", 1));
+        return n.Gap().Flatten().Gemm(Classes).Output();
+    }
+
+    private static void Separable(ExportNet n, int outChannels)
+    {
+        var c = (int)n.Shape()[1];
+        n.Conv(c, 3, group: c, bias: false).Conv(outChannels, 1, pad: 0, bias: false).Bn();
+    }
+
+    private static ModelProto Xception()
+    {
+        var n = Torch("xception", 13);
+        n.Conv(16, 3, 2, bias: false).Bn().Relu();
+        var input = n.X;
+        Separable(n, 32);
+        n.Relu();
+        Separable(n, 32);
+        n.MaxPool(3, 2, 1);
+        var main = n.X;
+        n.X = input;
+        n.Conv(32, 1, 2, pad: 0, bias: false).Bn();
+        n.Apply("Add", [main, n.X]).Relu();
+        return n.Gap().Flatten().Gemm(Classes).Output();
+    }
+
+    private static ModelProto GhostNet()
+    {
+        var n = Torch("ghostnet", 11);
+        n.Conv(16, 3, 2, bias: false).Bn().Relu();
+        // Ghost module: a primary 1x1 conv, a cheap depthwise conv of it, concatenated and sliced to the width.
+        var primary = n.Conv(12, 1, pad: 0, bias: false).Bn().Relu().X;
+        var cheap = n.Conv(12, 3, group: 12, bias: false).Bn().Relu().X;
+        n.Apply("Concat", [primary, cheap], Attr.Int("axis", 1));
+        n.Apply("Slice", [n.X, n.Ints("starts", 0), n.Ints("ends", 20), n.Ints("axes", 1)]);
+        return n.Gap().Flatten().Gemm(Classes).Output();
+    }
+
+    private static ModelProto ConvNeXt()
+    {
+        const int c = 16;
+        var n = Torch("convnext", 17);
+        n.Conv(c, 4, 4, pad: 0);
+        var input = n.X;
+        n.Conv(c, 7, group: c).Transpose(0, 2, 3, 1);
+        LayerNorm(n, c);
+        n.MatMulAdd(4 * c);
+        var x = n.X;
+        // GELU as torch exports it before opset 20: x · 0.5 · (1 + erf(x / √2)).
+        n.Apply("Div", [x, n.Floats("sqrt2", [1.4142135f])]).Op("Erf").Apply("Add", [n.X, n.Floats("one", [1f])]);
+        n.Apply("Mul", [x, n.X]).Apply("Mul", [n.X, n.Floats("half", [0.5f])]);
+        n.MatMulAdd(c).Transpose(0, 3, 1, 2).Apply("Add", [input, n.X]);
+        return n.Gap().Flatten().Gemm(Classes).Output();
+    }
+
+    private static ModelProto MlpMixer()
+    {
+        const int d = 16, tokens = 16;
+        var n = Torch("mlp_mixer", 13);
+        n.Conv(d, 8, 8, pad: 0).Reshape(1, d, tokens).Transpose(0, 2, 1);
+        var input = n.X;
+        // Token mixing: transpose to [1, d, tokens], a dense layer over the tokens, back.
+        n.Transpose(0, 2, 1).MatMulAdd(tokens).Relu().Transpose(0, 2, 1).Apply("Add", [input, n.X]);
+        var mixed = n.X;
+        n.MatMulAdd(d).Relu().Apply("Add", [mixed, n.X]);
+        n.ReduceMean([1], keepDims: false);
+        return n.Gemm(Classes).Output();
+    }
+
+    private static ModelProto SeResNet()
+    {
+        var n = Torch("se_resnet", 10);
+        n.Conv(16, 3, bias: false).Bn().Relu();
+        var input = n.X;
+        n.Conv(16, 3, bias: false).Bn().Relu().Conv(16, 3, bias: false).Bn();
+        SqueezeExcite(n, "Sigmoid");
+        n.Apply("Add", [input, n.X]).Relu();
+        return n.Gap().Flatten().Gemm(Classes).Output();
+    }
+
+    private static ModelProto RegNet()
+    {
+        var n = Torch("regnet", 14);
+        n.Conv(16, 3, 2, bias: false).Bn().Relu();
+        var input = n.X;
+        n.Conv(24, 1, pad: 0, bias: false).Bn().Relu().Conv(24, 3, 2, group: 3, bias: false).Bn().Relu().Conv(24, 1, pad: 0, bias: false).Bn();
+        var main = n.X;
+        n.X = input;
+        n.Conv(24, 1, 2, pad: 0, bias: false).Bn();
+        n.Apply("Add", [main, n.X]).Relu();
+        return n.Gap().Flatten().Gemm(Classes).Output();
+    }
+
+    private static ModelProto KerasEfficientNet()
+    {
+        var n = Keras("keras_efficientnet", 13, [1, 32, 32, 3]);
+        n.Transpose(0, 3, 1, 2).Conv(16, 3, 2, bias: false).Bn().Swish();
+        var input = n.X;
+        n.Conv(16, 3, group: 16, bias: false).Bn().Swish();
+        // Keras SE: GlobalAveragePooling2D → Reshape((1, 1, C)) in NHWC → 1x1 convs → multiply.
+        var features = n.X;
+        n.Gap().Transpose(0, 2, 3, 1).Reshape(1, 1, 1, 16).Transpose(0, 3, 1, 2).Conv(4, 1, pad: 0).Swish().Conv(16, 1, pad: 0).Op("Sigmoid");
+        n.Apply("Mul", [features, n.X]).Conv(16, 1, pad: 0, bias: false).Bn().Apply("Add", [input, n.X]);
+        n.Transpose(0, 2, 3, 1).ReduceMean([1, 2], keepDims: false).MatMulAdd(Classes);
+        return n.Softmax().Output();
+    }
+
+    private static ModelProto KerasDenseNet()
+    {
+        var n = Keras("keras_densenet", 11, [1, 32, 32, 3]);
+        n.Transpose(0, 3, 1, 2).Conv(16, 3, 2, bias: false);
+        for (var layer = 0; layer < 3; layer++)
+        {
+            var input = n.X;
+            n.Bn().Relu().Conv(8, 3, bias: false);
+            n.Apply("Concat", [input, n.X], Attr.Int("axis", 1));
+        }
+        n.Bn().Relu().Gap().Squeeze(2, 3).MatMulAdd(Classes);
+        return n.Softmax().Output();
+    }
+
+    private static ModelProto KerasVgg()
+    {
+        var n = Keras("keras_vgg", 9, [1, 32, 32, 3]);
+        n.Transpose(0, 3, 1, 2).Conv(8, 3).Relu().Conv(8, 3).Relu().MaxPool(2, 2).Conv(16, 3).Relu().MaxPool(2, 2).Dropout().Transpose(0, 2, 3, 1);
+        n.ReshapeByShapeChain();
+        return n.MatMulAdd(32).Relu().Dropout().MatMulAdd(Classes).Softmax().Output();
     }
 }
