@@ -68,6 +68,17 @@ public static class ExportCollection
         new("s10_keras_efficientnet_tf2onnx13", "tf2onnx, opset 13, Keras EfficientNet block (swish, SE with Reshape)", KerasEfficientNet),
         new("s11_keras_densenet_tf2onnx11", "tf2onnx, opset 11, Keras DenseNet (concat in NCHW)", KerasDenseNet),
         new("s12_keras_vgg_tf2onnx9", "keras2onnx, opset 9, Keras VGG with Dropout and Flatten chain", KerasVgg),
+        // A third set, written after the gradient rules for the first two were added, and measured once.
+        new("u01_mnasnet_opset11", "torch 1.x, opset 11, MNASNet blocks", MnasNet),
+        new("u02_squeezenet10_softmax_opset12", "torch 1.x, opset 12, SqueezeNet 1.0 with softmax", SqueezeNet10),
+        new("u03_prelu_face_opset11", "torch 1.x, opset 11, face-recognition CNN with PReLU", PreluNet),
+        new("u04_keras_leaky_maxpool_tf2onnx13", "tf2onnx, opset 13, LeakyReLU and GlobalMaxPooling2D", KerasLeakyMax),
+        new("u05_wide_resnet_opset13", "torch 1.x, opset 13, Wide-ResNet block (dropout between convs)", WideResNet),
+        new("u06_adaptive_pool2_opset11", "torch 1.x, opset 11, AdaptiveAvgPool2d(2) head", AdaptivePool2),
+        new("u07_keras_lstm_tf2onnx13", "tf2onnx, opset 13, Keras LSTM sequence classifier", KerasLstm),
+        new("u08_mish_opset13", "torch 1.x, opset 13, CNN with Mish (softplus, tanh)", MishNet),
+        new("u09_cntk_vgg_opset9", "CNTK, opset 9, VGG with Dropout", CntkVgg),
+        new("u10_keras_elu_tf2onnx13", "tf2onnx, opset 13, Dense with ELU", KerasElu),
     ];
 
     private static ExportNet Torch(string name, long opset, long c = 3, long size = 32, long batch = 1) =>
@@ -606,5 +617,104 @@ public static class ExportCollection
         n.Transpose(0, 3, 1, 2).Conv(8, 3).Relu().Conv(8, 3).Relu().MaxPool(2, 2).Conv(16, 3).Relu().MaxPool(2, 2).Dropout().Transpose(0, 2, 3, 1);
         n.ReshapeByShapeChain();
         return n.MatMulAdd(32).Relu().Dropout().MatMulAdd(Classes).Softmax().Output();
+    }
+
+    private static ModelProto MnasNet()
+    {
+        var n = Torch("mnasnet", 11);
+        n.Conv(16, 3, 2, bias: false).Bn().Relu().Conv(16, 3, group: 16, bias: false).Bn().Relu().Conv(8, 1, pad: 0, bias: false).Bn();
+        InvertedResidual(n, 16, 2, 3);
+        InvertedResidual(n, 16, 1, 3);
+        return n.Conv(32, 1, pad: 0, bias: false).Bn().Relu().ReduceMean([2, 3], keepDims: false).Dropout().Gemm(Classes).Output();
+    }
+
+    private static ModelProto SqueezeNet10()
+    {
+        var n = Torch("squeezenet10", 12);
+        n.Conv(24, 7, 2, pad: 0).Relu().MaxPool(3, 2);
+        Fire(n, 8, 16);
+        Fire(n, 8, 16);
+        n.Conv(Classes, 1, pad: 0).Relu().Gap().Flatten().Softmax();
+        return n.Output();
+    }
+
+    private static ModelProto PreluNet()
+    {
+        var n = Torch("prelu", 11);
+        ExportNet PRelu() => n.Apply("PRelu", [n.X, n.Floats("prelu.weight", [.. Enumerable.Repeat(0.25f, (int)n.Shape()[1])], n.Shape()[1], 1, 1)]);
+        n.Conv(16, 3, 2, bias: false).Bn();
+        PRelu();
+        n.Conv(32, 3, 2, bias: false).Bn();
+        PRelu();
+        return n.Flatten().Gemm(Classes).Output();
+    }
+
+    private static ModelProto KerasLeakyMax()
+    {
+        var n = Keras("keras_leaky_max", 13, [1, 32, 32, 3]);
+        n.Transpose(0, 3, 1, 2).Conv(16, 3).Op("LeakyRelu", Attr.Float("alpha", 0.3f)).MaxPool(2, 2).Conv(32, 3).Op("LeakyRelu", Attr.Float("alpha", 0.3f));
+        n.Op("GlobalMaxPool").Squeeze(2, 3).MatMulAdd(Classes);
+        return n.Softmax().Output();
+    }
+
+    private static ModelProto WideResNet()
+    {
+        var n = Torch("wide_resnet", 13);
+        n.Conv(16, 3, bias: false);
+        var input = n.X;
+        n.Bn().Relu().Conv(32, 3, bias: false).Bn().Relu().Conv(32, 3, bias: false);
+        var main = n.X;
+        n.X = input;
+        n.Conv(32, 1, pad: 0, bias: false).Apply("Add", [main, n.X]);
+        return n.Bn().Relu().Gap().Flatten().Gemm(Classes).Output();
+    }
+
+    private static ModelProto AdaptivePool2()
+    {
+        var n = Torch("adaptive2", 11);
+        n.Conv(16, 3, 2).Bn().Relu().Conv(16, 3, 2).Bn().Relu().AvgPool(4, 4).Flatten();
+        return n.Gemm(Classes).Output();
+    }
+
+    private static ModelProto KerasLstm()
+    {
+        const int steps = 20, features = 3, hidden = 8;
+        var n = Keras("keras_lstm", 13, [1, steps, features]);
+        n.Transpose(1, 0, 2);
+        var w = n.Weights("lstm.W", 0.3, 1, 4 * hidden, features);
+        var r = n.Weights("lstm.R", 0.3, 1, 4 * hidden, hidden);
+        var b = n.Weights("lstm.B", 0.05, 1, 8 * hidden);
+        var outputs = n.G.NodeN("LSTM", [n.X, w, r, b], 3, Attr.Int("hidden_size", hidden));
+        n.X = outputs[1]; // Y_h: [1 direction, batch, hidden]
+        return n.Squeeze(0).MatMulAdd(Classes).Softmax().Output();
+    }
+
+    private static ModelProto MishNet()
+    {
+        var n = Torch("mish", 13);
+        ExportNet Mish()
+        {
+            var x = n.X;
+            return n.Op("Softplus").Op("Tanh").Apply("Mul", [x, n.X]);
+        }
+        n.Conv(16, 3, 2).Bn();
+        Mish();
+        n.Conv(32, 3, 2).Bn();
+        Mish();
+        return n.Gap().Flatten().Gemm(Classes).Output();
+    }
+
+    private static ModelProto CntkVgg()
+    {
+        var n = new ExportNet("CNTKGraph", 9, "features", [1, 3, 32, 32], 15);
+        n.Conv(16, 3).Relu().Conv(16, 3).Relu().MaxPool(2, 2).Conv(32, 3).Relu().MaxPool(2, 2).Dropout().Reshape(1, 32 * 8 * 8);
+        n.Apply("MatMul", [n.X, n.Weights("W1", 0.02, 32 * 8 * 8, 64)]).Apply("Add", [n.X, n.Weights("b1", 0.05, 64)]).Relu();
+        return n.Apply("MatMul", [n.X, n.Weights("W2", 0.1, 64, 10)]).Apply("Add", [n.X, n.Weights("b2", 0.05, 10)]).Output();
+    }
+
+    private static ModelProto KerasElu()
+    {
+        var n = Keras("keras_elu", 13, [1, 24]);
+        return n.MatMulAdd(32).Op("Elu", Attr.Float("alpha", 1f)).MatMulAdd(16).Op("Elu", Attr.Float("alpha", 1f)).MatMulAdd(Classes).Softmax().Output();
     }
 }
