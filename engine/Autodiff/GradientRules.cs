@@ -65,6 +65,10 @@ public static class GradientRules
         ["HardSigmoid"] = ExportedOpRules.HardSigmoid,
         ["HardSwish"] = ExportedOpRules.HardSwish,
         ["Erf"] = ExportedOpRules.Erf,
+        ["PRelu"] = ExportedOpRules.PRelu,
+        ["Elu"] = ExportedOpRules.Elu,
+        ["Softplus"] = ExportedOpRules.Softplus,
+        ["GlobalMaxPool"] = ExportedOpRules.GlobalMaxPool,
         ["Expand"] = ExportedOpRules.Expand,              // shape: none
         ["Gather"] = ExportedOpRules.Gather,              // indices: none (must be constant)
         ["LayerNormalization"] = ExportedOpRules.LayerNormalization,

@@ -136,6 +136,10 @@ public static class GradientCases
         yield return Case("HardSigmoid alpha beta", "HardSigmoid", [Var(X4, Sampling.AwayFrom(-1f, 1f))], Attr.Float("alpha", 0.5f), Attr.Float("beta", 0.5f));
         yield return Case("HardSwish", "HardSwish", [Var(X4, (rng, x) => { rng.FillUniform(x, -5, 5); for (var i = 0; i < x.Length; i++) if (Math.Abs(Math.Abs(x[i]) - 3) < 0.2) x[i] *= 0.9f; })]);
         yield return Case("Erf", "Erf", [Var(X4)]);
+        yield return Case("PRelu per channel", "PRelu", [Var(X4, NotAtZero), Var([3, 1, 1])]);
+        yield return Case("Elu alpha 0.7", "Elu", [Var(X4, NotAtZero)], Attr.Float("alpha", 0.7f));
+        yield return Case("Softplus", "Softplus", [Var(X4)]);
+        yield return Case("GlobalMaxPool", "GlobalMaxPool", [Var(X4, Sampling.Distinct)]);
         yield return Case("Expand [3,1] to [2,3,4]", "Expand", [Var([3, 1]), Int64(2, 3, 4)]);
         yield return Case("Expand [1,1,5] to [1,4,5]", "Expand", [Var([1, 1, 5]), Int64(1, 4, 5)]);
         yield return Case("Gather scalar axis 1", "Gather", [Var([2, 5, 3]), Int64Shaped([], [0])], Attr.Int("axis", 1));

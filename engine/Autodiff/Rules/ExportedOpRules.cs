@@ -4,7 +4,8 @@ using Onnx;
 namespace NasiOnnx.Engine.Autodiff.Rules;
 
 /// <summary>
-/// Ops that exported classifiers use beyond the core set: MobileNetV3's hard activations, GELU's Erf (torch writes
+/// Ops that exported classifiers use beyond the core set: MobileNetV3's hard activations, PReLU, ELU, Softplus
+/// (Mish), global max-pooling, GELU's Erf (torch writes
 /// GELU as x·½·(1 + erf(x/√2)) before opset 20), a ViT's Expand, Gather and LayerNormalization, and the LRN of
 /// AlexNet-era networks. Each is checked by the gradient-case table (tests/Autodiff/GradientCases.cs).
 /// </summary>
@@ -28,6 +29,36 @@ internal static class ExportedOpRules
         slope = ctx.Node("Where", [ctx.Node("Greater", [x, ctx.Scalar(-3)]), slope, ctx.Scalar(0)]);
         return [ctx.Node("Mul", [dy[0]!, slope])];
     }
+
+    /// <summary>PRelu: dx = dy where x &gt; 0, else dy·slope; dslope = Σ dy·x where x ≤ 0, over the axes the slope broadcasts along.</summary>
+    public static string?[] PRelu(GradientContext ctx, NodeProto node, IReadOnlyList<string?> dy)
+    {
+        var (x, slope) = (node.Input[0], node.Input[1]);
+        var positive = ctx.Node("Greater", [x, ctx.Scalar(0)]);
+        var grads = new string?[node.Input.Count];
+        if (ctx.Needs(node, 0)) grads[0] = ctx.Node("Where", [positive, dy[0]!, ctx.Node("Mul", [dy[0]!, slope])]);
+        if (ctx.Needs(node, 1))
+            grads[1] = ctx.Unbroadcast(ctx.Node("Where", [positive, ctx.Scalar(0), ctx.Node("Mul", [dy[0]!, x])]), ctx.Shape(node.Output[0]), ctx.Shape(slope));
+        return grads;
+    }
+
+    /// <summary>Elu: dx = dy where x &gt; 0, else dy·(y + α) (α·eˣ, from the output).</summary>
+    public static string?[] Elu(GradientContext ctx, NodeProto node, IReadOnlyList<string?> dy)
+    {
+        var slope = ctx.Node("Add", [node.Output[0], ctx.Scalar(node.GetFloat("alpha", 1f))]);
+        return [ctx.Node("Where", [ctx.Node("Greater", [node.Input[0], ctx.Scalar(0)]), dy[0]!, ctx.Node("Mul", [dy[0]!, slope])])];
+    }
+
+    /// <summary>Softplus y = ln(1 + eˣ): dx = dy·σ(x).</summary>
+    public static string?[] Softplus(GradientContext ctx, NodeProto node, IReadOnlyList<string?> dy) =>
+        [ctx.Node("Mul", [dy[0]!, ctx.Node("Sigmoid", [node.Input[0]])])];
+
+    /// <summary>
+    /// GlobalMaxPool: dy goes to the position of each channel's maximum (to every tied position, where PyTorch picks
+    /// one: ties between float activations at initialization are negligible).
+    /// </summary>
+    public static string?[] GlobalMaxPool(GradientContext ctx, NodeProto node, IReadOnlyList<string?> dy) =>
+        [ctx.Node("Where", [ctx.Node("Equal", [node.Input[0], node.Output[0]]), dy[0]!, ctx.Scalar(0)])];
 
     /// <summary>Erf: dx = dy · 2/√π · exp(−x²).</summary>
     public static string?[] Erf(GradientContext ctx, NodeProto node, IReadOnlyList<string?> dy)
