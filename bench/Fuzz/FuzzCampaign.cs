@@ -60,6 +60,7 @@ public static class FuzzCampaign
             var bytes = ModelMutator.Mutate(seedBytes, kind, Rng.For(seed, $"mutant/{i}"));
             var name = $"mutant{i:D5}_{kind}_{seedName}.onnx";
             lock (inFlight) inFlight.WriteLine($"start {name}");
+            if (count == 1) File.WriteAllBytes(Path.Combine(outDir, name), bytes); // a replay keeps the mutant even if the process dies
             var started = Stopwatch.StartNew();
             var task = Task.Factory.StartNew(() => Score(bytes, name), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             string outcome;

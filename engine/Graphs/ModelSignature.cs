@@ -68,7 +68,10 @@ public sealed record ModelSignature(string Input, long[] InputShape, string Outp
         if (fixedBatch > 1 << 24) throw new GraphException($"{source}: input '{data.Name}' has an absurd batch dimension {fixedBatch}");
         foreach (var d in shape)
             if (d is < 1 or > 1 << 24) throw new GraphException($"{source}: input '{data.Name}' has an absurd dimension {d}");
-
+        // Batches are float arrays, which hold fewer than 2^31 values; a hostile file can ask for more.
+        var sample = shape.Skip(1).Aggregate(1.0, (p, d) => p * d);
+        if (Math.Max(batch, fixedBatch ?? 1) * sample >= int.MaxValue)
+            throw new GraphException($"{source}: input '{data.Name}' [{(fixedBatch is { } k ? k.ToString() : "batch")}, {string.Join(", ", shape.Skip(1))}] at batch {Math.Max(batch, fixedBatch ?? 1)} holds more values than one array can");
         if (graph.Output.Count == 0) throw new GraphException($"{source}: the graph has no output");
         var output = graph.Output[0];
         var outDims = output.Type?.TensorType?.Shape?.Dim;

@@ -131,7 +131,10 @@ public sealed class ModelScorer : ICandidateScorer
         var (size, dataNote) = BatchSize.Resolve(Options.BatchSize, data);
         if (dataNote is not null) notes.Add(dataNote);
         signature = signature.WithBatch(size);
-        var parameters = CheckLimits(model, signature, source);
+        // Before anything runs: shape inference must show no empty value (ONNX Runtime's kernels can die on one).
+        var inferred = InferredShapes.Of(model, new Dictionary<string, long[]> { [signature.Input] = MemoryEstimate.ProbeShape(signature) });
+        inferred.RefuseEmpty(model, source);
+        var parameters = CheckLimits(model, signature, source, inferred);
         var routed = BatchRouter.Route(model, signature, Options.Route, source);
         if (routed.Note is not null) notes.Add(routed.Note);
         var channelsLast = InputLayout.IsChannelsLast(model, signature.Input, signature.InputShape);
@@ -167,7 +170,7 @@ public sealed class ModelScorer : ICandidateScorer
     public BatchSource OpenData(ModelSignature signature) => Options.Data.Open(signature, Options.Seed);
 
     /// <summary>Refuses, before anything is allocated for it, a model over the limits; returns its parameter count.</summary>
-    public long CheckLimits(ModelProto model, ModelSignature signature, string source)
+    public long CheckLimits(ModelProto model, ModelSignature signature, string source, InferredShapes? inferred = null)
     {
         foreach (var t in model.Graph.Initializer)
         {
@@ -181,7 +184,7 @@ public sealed class ModelScorer : ICandidateScorer
             throw new NasiException($"{source}: {parameters:N0} parameters exceed --max-params {maxParams:N0}");
         if (Options.MaxMemoryBytes is { } maxBytes)
         {
-            var estimate = MemoryEstimate.Bytes(model, signature, parameters, stopAbove: maxBytes);
+            var estimate = MemoryEstimate.Bytes(model, signature, parameters, stopAbove: maxBytes, inferred);
             if (estimate > maxBytes)
                 throw new NasiException($"{source}: needs about {estimate / (1 << 20):N0} MiB, more than --max-memory {maxBytes / (1 << 20):N0} MiB");
         }

@@ -69,6 +69,21 @@ public class FuzzRegressionTests
         Assert.That(Error(model, "overflow.onnx"), Does.Contain("MiB"), "refused by the limits, whose arithmetic saturates too");
     }
 
+    [Test]
+    public void AnAxisPooledDownToZeroIsRefusedBeforeAnyRun()
+    {
+        // Mutant 6323 (seed 20261128): SqueezeNet's input height set to 9 pools down to 0 rows, and ONNX Runtime's
+        // GlobalAveragePool then divided by zero: SIGFPE killed the process. Shape inference sees the 0 first.
+        var g = GraphBuilder.Create("squeezed");
+        var x = g.Input("input", ElementType.Float, 1, 3, 9, 9);
+        var conv = g.Node("Conv", [x, g.Initializer("w", new float[8 * 27], 8, 3, 3, 3)], Attr.Ints("strides", 2, 2));
+        var pool = g.Node("MaxPool", [conv], Attr.Ints("kernel_shape", 3, 3), Attr.Ints("strides", 2, 2));
+        pool = g.Node("MaxPool", [pool], Attr.Ints("kernel_shape", 3, 3), Attr.Ints("strides", 2, 2));
+        var flat = g.Node("Flatten", [g.Node("GlobalAveragePool", [pool])]);
+        g.Output(g.Node("Gemm", [flat, g.Initializer("fc", new float[80], 10, 8)], Attr.Int("transB", 1)), ElementType.Float, [1, 10]);
+        Assert.That(Error(g.Model, "squeezed.onnx"), Does.Contain("MaxPool").And.Contain("dimension of 0"));
+    }
+
     /// <summary>The row's status or the error: never an exception other than a NasiException.</summary>
     private static string ScoreOrError(ModelProto model, string name)
     {
