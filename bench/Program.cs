@@ -12,6 +12,16 @@ public static class Program
                 rest.Length > 2 ? rest[2] : null);
             return;
         }
+        if (args is ["--fuzz", .. var fuzz])
+        {
+            Environment.Exit(Fuzz.FuzzCampaign.Run(fuzz));
+            return;
+        }
+        if (args is ["--exports", .. var dir])
+        {
+            Exports.ExportCollectionRun.Run(dir.FirstOrDefault());
+            return;
+        }
         if (args is ["--peak-memory", var cell])
         {
             PeakMemory.Run(cell);

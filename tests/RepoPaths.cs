@@ -5,10 +5,8 @@ public static class RepoPaths
 {
     public static string Root { get; } = FindRoot();
 
-    /// <summary>The <c>shared/</c> folder beside the checkout (NB201 ground truth, docs).</summary>
+    /// <summary>The <c>shared/</c> folder beside the checkout (docs; the NB201 tables are found by <see cref="Nb201Tables"/>).</summary>
     public static string Shared => Path.GetFullPath(Path.Combine(Root, "..", "shared"));
-
-    public static string Nb201Sample => Path.Combine(Shared, "nb201", "dev_sample_1000.csv");
 
     private static string FindRoot()
     {

@@ -60,6 +60,19 @@ public static class GradientRules
         ["Softmax"] = SoftmaxRules.Softmax,
         ["LogSoftmax"] = SoftmaxRules.LogSoftmax,
         ["SoftmaxCrossEntropyLoss"] = SoftmaxRules.SoftmaxCrossEntropyLoss, // labels, weights: none
+
+        // Ops of exported classifiers beyond the core set (MobileNetV3, GELU, ViT, LRN-era CNNs)
+        ["HardSigmoid"] = ExportedOpRules.HardSigmoid,
+        ["HardSwish"] = ExportedOpRules.HardSwish,
+        ["Erf"] = ExportedOpRules.Erf,
+        ["PRelu"] = ExportedOpRules.PRelu,
+        ["Elu"] = ExportedOpRules.Elu,
+        ["Softplus"] = ExportedOpRules.Softplus,
+        ["GlobalMaxPool"] = ExportedOpRules.GlobalMaxPool,
+        ["Expand"] = ExportedOpRules.Expand,              // shape: none
+        ["Gather"] = ExportedOpRules.Gather,              // indices: none (must be constant)
+        ["LayerNormalization"] = ExportedOpRules.LayerNormalization,
+        ["LRN"] = ExportedOpRules.Lrn,
     };
 
     /// <summary>The op types that have a rule.</summary>

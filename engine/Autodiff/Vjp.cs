@@ -102,7 +102,7 @@ public static class Vjp
             GradientRules.TryGet(node.OpType, out var rule);
             var inputGradients = rule(ctx, node, outputGradients);
             if (inputGradients.Length != node.Input.Count)
-                throw new InvalidOperationException($"The {node.OpType} rule returned {inputGradients.Length} gradients for {node.Input.Count} inputs.");
+                throw new GraphException($"Graph '{graphName}': {node.Describe()} has {node.Input.Count} inputs where its gradient rule takes {inputGradients.Length} (an input this op does not have at opset 17?).");
             for (var i = 0; i < inputGradients.Length; i++)
                 if (inputGradients[i] is { } g && ctx.Needs(node.Input[i]))
                     Accumulate(node.Input[i], g);

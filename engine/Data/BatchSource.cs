@@ -27,6 +27,13 @@ public abstract class BatchSource
     /// <summary>A short description for reports: "gaussian", "cifar10 (10000 images)", …</summary>
     public abstract string Description { get; }
 
+    /// <summary>
+    /// The sample count of data that is one batch (a .npy file of n samples): it is the batch size unless the
+    /// caller asks for another (<see cref="BatchSize.Resolve"/>). Null for data that batches are drawn from
+    /// (Gaussian inputs, a CIFAR set).
+    /// </summary>
+    public virtual int? WholeBatch => null;
+
     public Batch Draw(int batchSize, int step = 0)
     {
         if (batchSize < 1) throw new NasiException($"batch size must be at least 1 (got {batchSize})");
@@ -73,8 +80,11 @@ public sealed class ArraySource : BatchSource
     private readonly Tensor _inputs;
     private readonly long[]? _labels;
     private readonly string _description;
+    private readonly bool _wholeBatch;
 
-    public ArraySource(Tensor inputs, long[]? labels, int classes, LabelMode mode, ulong seed, string description)
+    /// <summary>The samples; <c>wholeBatch</c>: they are one batch (a .npy file) rather than a data set to draw
+    /// from (<see cref="BatchSource.WholeBatch"/>).</summary>
+    public ArraySource(Tensor inputs, long[]? labels, int classes, LabelMode mode, ulong seed, string description, bool wholeBatch = false)
         : base(classes, mode, seed)
     {
         if (inputs.Shape.Length < 2) throw new NasiException($"{description}: inputs need a batch dimension and a sample shape (got [{string.Join(",", inputs.Shape)}])");
@@ -90,9 +100,11 @@ public sealed class ArraySource : BatchSource
         _inputs = inputs;
         _labels = labels;
         _description = description;
+        _wholeBatch = wholeBatch;
     }
 
     public int Count => (int)_inputs.Shape[0];
+    public override int? WholeBatch => _wholeBatch ? Count : null;
     public override long[] SampleShape => _inputs.Shape[1..];
     public override string Description => $"{_description} ({Count} samples)";
 

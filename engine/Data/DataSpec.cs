@@ -3,9 +3,9 @@ using NasiOnnx.Engine.Graphs;
 namespace NasiOnnx.Engine.Data;
 
 /// <summary>
-/// Opens a batch source from the command line's words: <c>gaussian</c>, a <c>.npy</c> file of float32 NCHW
-/// inputs (labels from a second .npy of integers), or CIFAR binaries as <c>cifar10:PATH[,PATH…]</c> /
-/// <c>cifar100:PATH[,PATH…]</c>.
+/// Opens a batch source from the command line's words: <c>gaussian</c>, a <c>.npy</c> file of float32 inputs
+/// shaped as the model's (labels from a second .npy of integers), or CIFAR binaries as <c>cifar10:PATH[,PATH…]</c> /
+/// <c>cifar100:PATH[,PATH…]</c> (NCHW, or NHWC for a model whose input is [N, 32, 32, 3]).
 /// </summary>
 public static class DataSpec
 {
@@ -41,6 +41,7 @@ public static class DataSpec
         Tensor inputs;
         long[]? trueLabels = null;
         string description;
+        var wholeBatch = false;
         if (spec.StartsWith("cifar10:", StringComparison.OrdinalIgnoreCase) || spec.StartsWith("cifar100:", StringComparison.OrdinalIgnoreCase))
         {
             var cifar100 = spec.StartsWith("cifar100:", StringComparison.OrdinalIgnoreCase);
@@ -48,6 +49,7 @@ public static class DataSpec
             if (paths.Length == 0) throw new NasiException($"--data {spec}: name at least one CIFAR binary file after the colon");
             (inputs, trueLabels) = CifarBinary.Read(paths, cifar100);
             description = cifar100 ? "cifar100" : "cifar10";
+            if (sampleShape is [32, 32, 3]) inputs = ToChannelsLast(inputs); // a Keras model's NHWC input
         }
         else if (spec.EndsWith(".npy", StringComparison.OrdinalIgnoreCase))
         {
@@ -56,6 +58,7 @@ public static class DataSpec
                 throw new NasiException($"{spec}: inputs must be an array of samples (NCHW), got shape [{string.Join(",", array.Shape)}]");
             inputs = new Tensor(array.Values.Select(v => (float)v).ToArray(), array.Shape);
             description = Path.GetFileName(spec);
+            wholeBatch = true; // a .npy is a batch: its n samples are scored together (BatchSize.Resolve)
             if (labelFile is not null)
             {
                 var l = NpyFile.Read(labelFile);
@@ -71,6 +74,19 @@ public static class DataSpec
 
         if (!inputs.Shape[1..].SequenceEqual(sampleShape))
             throw new NasiException($"{description}: samples of shape [{string.Join(",", inputs.Shape[1..])}] do not fit the model's input [{string.Join(",", sampleShape)}]");
-        return new ArraySource(inputs, trueLabels, classes, labels ?? (trueLabels is null ? LabelMode.Random : LabelMode.True), seed, description);
+        return new ArraySource(inputs, trueLabels, classes, labels ?? (trueLabels is null ? LabelMode.Random : LabelMode.True), seed, description, wholeBatch);
+    }
+
+    /// <summary>[n, C, H, W] → [n, H, W, C].</summary>
+    private static Tensor ToChannelsLast(Tensor nchw)
+    {
+        var (n, c, h, w) = ((int)nchw.Shape[0], (int)nchw.Shape[1], (int)nchw.Shape[2], (int)nchw.Shape[3]);
+        var data = new float[nchw.Data.Length];
+        for (var i = 0; i < n; i++)
+        for (var y = 0; y < h; y++)
+        for (var x = 0; x < w; x++)
+        for (var k = 0; k < c; k++)
+            data[((i * h + y) * w + x) * c + k] = nchw.Data[((i * c + k) * h + y) * w + x];
+        return new Tensor(data, [n, h, w, c]);
     }
 }

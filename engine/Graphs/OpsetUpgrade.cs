@@ -3,10 +3,10 @@ using Onnx;
 namespace NasiOnnx.Engine.Graphs;
 
 /// <summary>
-/// Rewrites a model exported at an older default-domain opset (7–16) into opset 17, node by node, so the gradient
-/// rules (which emit opset-17 ops into the same graph) can differentiate it. Only the ops whose signature or meaning
-/// changed between the model's opset and 17 are rewritten; an op that changed in a way we do not convert is refused
-/// with its name and node, never left to mean something else.
+/// Rewrites a model exported at another default-domain opset (7–16, or 18–21) into opset 17, node by node, so the
+/// gradient rules (which emit opset-17 ops into the same graph) can differentiate it. Only the ops whose signature or
+/// meaning changed between the model's opset and 17 are rewritten; an op that changed in a way we do not convert,
+/// or that opset 17 does not have, is refused with its name and node, never left to mean something else.
 /// </summary>
 public static class OpsetUpgrade
 {
@@ -20,14 +20,25 @@ public static class OpsetUpgrade
         "GlobalMaxPool", "Shape", "Gather", "Constant", "ConstantOfShape", "Cast", "Expand", "Exp", "Log", "Sqrt", "Neg",
         "Abs", "Pow", "Equal", "Greater", "Less", "Where", "Not", "Erf", "Cos", "Sin", "ReduceMean", "ReduceMax",
         "ReduceMin", "ReduceProd", "ReduceL2", "ReduceSumSquare", "Min", "Max", "Tile", "Range", "HardSigmoid",
+        // Same meaning from their first opset to 17 (later versions only added element types): HardSwish (14), LRN.
+        "HardSwish", "LRN", "Softplus", "Softsign", "Elu", "Selu", "PRelu", "Reciprocal", "Floor", "Ceil", "Round",
+        "InstanceNormalization", "Mean", "Sign", "And", "Or", "Xor", "GreaterOrEqual", "LessOrEqual", "ArgMax", "ArgMin",
+        "Size", "IsNaN", "IsInf", "Celu", "Einsum", "LayerNormalization",
     };
 
-    /// <summary>Upgrades <paramref name="model"/> in place when its opset is below 17; returns the opset it had.</summary>
+    /// <summary>Reductions whose axes became an input in opset 18 (ReduceSum's did in 13).</summary>
+    private static readonly HashSet<string> ReducesWithAxesInput = new(StringComparer.Ordinal)
+    {
+        "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare",
+    };
+
+    /// <summary>Rewrites <paramref name="model"/> in place to opset 17 when it has another; returns the opset it had.</summary>
     public static long ToOpset17(ModelProto model, string source = "model")
     {
         var builder = GraphBuilder.Extend(model);
         var opset = builder.Opset;
-        if (opset >= Target) return opset;
+        if (opset > Target) return FromNewer(model, builder, opset, source);
+        if (opset == Target) return opset;
         if (opset < 7) throw new GraphException($"{source}: opset {opset} is older than 7, which NasiOnnx reads");
         var graph = model.Graph;
         var nodes = graph.Node.ToList();
@@ -35,6 +46,7 @@ public static class OpsetUpgrade
         foreach (var node in nodes)
         {
             if (node.Domain is not ("" or "ai.onnx") || Unchanged.Contains(node.OpType)) { graph.Node.Add(node); continue; }
+            if (node.Input.Count == 0 || node.Input[0].Length == 0) throw Refuse(source, node, opset, "it has no data input");
             switch (node.OpType)
             {
                 case "BatchNormalization":
@@ -72,8 +84,8 @@ public static class OpsetUpgrade
                 }
                 case "Slice" when opset < 10:
                 {
-                    var starts = builder.Int64Constant("upgrade/starts", node.GetInts("starts")!);
-                    var ends = builder.Int64Constant("upgrade/ends", node.GetInts("ends")!);
+                    var starts = builder.Int64Constant("upgrade/starts", node.GetInts("starts") ?? throw Refuse(source, node, opset, "it has no starts"));
+                    var ends = builder.Int64Constant("upgrade/ends", node.GetInts("ends") ?? throw Refuse(source, node, opset, "it has no ends"));
                     List<string> inputs = [node.Input[0], starts, ends];
                     if (node.GetInts("axes") is { } axes) inputs.Add(builder.Int64Constant("upgrade/axes", axes));
                     graph.Node.Add(Rebuild(node, "Slice", inputs, []));
@@ -99,6 +111,58 @@ public static class OpsetUpgrade
         }
         foreach (var import in model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx")) import.Version = Target;
         if (model.IrVersion < 8) model.IrVersion = 8;
+        return opset;
+    }
+
+    /// <summary>
+    /// Opsets 18–21 to 17 (torch 2.5+ exports at 18): Reduce* axes back to an attribute, Split's num_outputs dropped
+    /// (17 splits equally without sizes), and options only the newer opsets have refused unless at their defaults.
+    /// </summary>
+    private static long FromNewer(ModelProto model, GraphBuilder builder, long opset, string source)
+    {
+        if (opset > 21) throw new GraphException($"{source}: opset {opset} is newer than 21, which NasiOnnx reads");
+        var constants = model.Graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        foreach (var node in model.Graph.Node)
+        {
+            if (node.Domain is not ("" or "ai.onnx")) continue;
+            if (ReducesWithAxesInput.Contains(node.OpType))
+            {
+                if (node.GetInt("noop_with_empty_axes", 0) == 1) throw Refuse(source, node, opset, "noop_with_empty_axes has no opset-17 form");
+                if (node.Input.Count > 1 && node.Input[1].Length > 0)
+                {
+                    if (!constants.TryGetValue(node.Input[1], out var axes)) throw Refuse(source, node, opset, "its axes are not a constant");
+                    node.Attribute.Add(Attr.Ints("axes", TensorData.ReadInt64s(axes)));
+                    while (node.Input.Count > 1) node.Input.RemoveAt(node.Input.Count - 1);
+                }
+                continue;
+            }
+            switch (node.OpType)
+            {
+                case "Split":
+                    if (node.Find("num_outputs") is { } numOutputs)
+                    {
+                        if (node.Input.Count < 2 || node.Input[1].Length == 0) node.Attribute.Remove(numOutputs);
+                        else throw Refuse(source, node, opset, "it has both sizes and num_outputs");
+                    }
+                    break;
+                case "Resize":
+                    if (node.GetInt("antialias", 0) != 0 || node.Find("axes") is not null || node.Find("keep_aspect_ratio_policy") is not null)
+                        throw Refuse(source, node, opset, "antialias, axes and keep_aspect_ratio_policy have no opset-17 form");
+                    break;
+                case "Pad":
+                    if (node.Input.Count > 3 && node.Input[3].Length > 0) throw Refuse(source, node, opset, "its axes input has no opset-17 form");
+                    if (node.GetString("mode", "constant") == "wrap") throw Refuse(source, node, opset, "wrap padding has no opset-17 form");
+                    break;
+                case "AveragePool" when node.Find("dilations") is { } d && d.Ints.Any(v => v != 1):
+                    throw Refuse(source, node, opset, "dilations have no opset-17 form");
+                case "LpPool" or "ScatterElements" or "ScatterND" or "GroupNormalization" or "Col2Im" or "CenterCropPad" or "Gelu"
+                    or "BitwiseAnd" or "BitwiseOr" or "BitwiseXor" or "BitwiseNot" or "Mish" or "DFT" or "GridSample" or "AffineGrid"
+                    or "ImageDecoder" or "StringConcat" or "StringSplit" or "RegexFullMatch" or "OptionalHasElement" or "OptionalGetElement"
+                    or "DeformConv" or "If" or "Loop" or "Scan" or "QuantizeLinear" or "DequantizeLinear" or "QLinearMatMul":
+                    throw Refuse(source, node, opset, "NasiOnnx does not convert this op to opset 17");
+            }
+        }
+        foreach (var import in model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx")) import.Version = Target;
         return opset;
     }
 

@@ -29,7 +29,9 @@ public sealed class ParameterSet
     private ParameterSet(IReadOnlyList<TensorProto> tensors)
     {
         Tensors = tensors;
-        Count = tensors.Sum(t => Tensor.Count(t.Dims));
+        // Saturating: a hostile file's dimensions must give a huge count for --max-params to refuse, not an overflow.
+        var count = tensors.Sum(t => t.Dims.Aggregate(1.0, (p, d) => p * d));
+        Count = count >= long.MaxValue ? long.MaxValue : (long)count;
     }
 
     public IEnumerable<string> Names => Tensors.Select(t => t.Name);

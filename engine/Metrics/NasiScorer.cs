@@ -79,6 +79,57 @@ public sealed class NasiScorer : IDisposable
         return new NasiScore(score, Math.Sqrt(score), results[0].Data[0], Parameters, Provider, BuildSeconds, runSeconds, gradients);
     }
 
+    /// <summary>
+    /// S of a batch that is a whole number of the scorer's batches (a model with a fixed batch of 1, scored
+    /// sample by sample): ∇θ of the batch-mean loss is the mean of the chunks' mean-loss gradients when the chunks
+    /// are equal in size and nothing in the network mixes samples across them (BatchNorm with running statistics;
+    /// batch statistics would differ). S is the squared norm of that mean, not the mean of the chunks' S.
+    /// </summary>
+    public NasiScore ScoreInChunks(Batch batch)
+    {
+        var chunk = (int)InputShape[0];
+        if (batch.Inputs.Shape.Length != InputShape.Length || !batch.Inputs.Shape[1..].SequenceEqual(InputShape[1..]) || batch.Size % chunk != 0)
+            throw new ArgumentException($"The scorer was built for inputs [{string.Join(",", InputShape)}]; a batch of [{string.Join(",", batch.Inputs.Shape)}] is not a whole number of them.", nameof(batch));
+        if (batch.Size == chunk) return Score(batch);
+        var clock = Stopwatch.StartNew();
+        var sampleSize = (int)Tensor.Count(InputShape[1..]);
+        var sums = GradientModel.Gradients.Keys.ToDictionary(n => n, _ => (double[]?)null, StringComparer.Ordinal);
+        var shapes = new Dictionary<string, long[]>(StringComparer.Ordinal);
+        double loss = 0;
+        var chunks = batch.Size / chunk;
+        for (var c = 0; c < chunks; c++)
+        {
+            var inputs = new Tensor(batch.Inputs.Data.AsSpan(c * chunk * sampleSize, chunk * sampleSize).ToArray(), InputShape);
+            var results = _session.Run(
+                new Dictionary<string, Tensor> { [_input] = inputs },
+                new Dictionary<string, long[]> { [GradientModel.Labels!] = batch.Labels[(c * chunk)..((c + 1) * chunk)] },
+                _outputs);
+            loss += results[0].Data[0];
+            var k = 1;
+            foreach (var name in GradientModel.Gradients.Keys)
+            {
+                var g = results[k++];
+                var sum = sums[name] ??= new double[g.Data.Length];
+                shapes[name] = g.Shape;
+                for (var i = 0; i < sum.Length; i++) sum[i] += g.Data[i];
+            }
+        }
+        var gradients = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        double score = 0;
+        foreach (var (name, sum) in sums)
+        {
+            var mean = new float[sum!.Length];
+            for (var i = 0; i < sum.Length; i++)
+            {
+                var m = sum[i] / chunks;
+                score += m * m;
+                mean[i] = (float)m;
+            }
+            gradients[name] = new Tensor(mean, shapes[name]);
+        }
+        return new NasiScore(score, Math.Sqrt(score), loss / chunks, Parameters, Provider, BuildSeconds, clock.Elapsed.TotalSeconds, gradients);
+    }
+
     /// <summary>Σ x² in double: float32 accumulation over a million terms would lose digits S needs.</summary>
     public static double SumOfSquares(ReadOnlySpan<float> values)
     {

@@ -27,25 +27,32 @@ public sealed class FiniteDifferenceJvp : IJacobianProduct, IDisposable
     private readonly Session _session;
     private readonly string[] _inputNames;
     private readonly OrtValue[] _inputs;
+    private readonly OrtValue[] _passes;
     private readonly string[] _outputNames;
     private readonly float[][] _buffers;
     private readonly IReadOnlyList<ParameterSlot> _slots;
     private readonly float[] _theta;
     private readonly float[] _plus;
+    private readonly float[] _minus;
     private readonly float[] _base;
 
     /// <summary>
     /// Opens one session for <paramref name="model"/> on the batch <paramref name="inputs"/> ([b, …]); the
-    /// session and its pinned copies of θ and of the batch belong to this object.
+    /// session and its pinned copies of θ and of the batch belong to this object. <c>samplesPerPass</c>: samples
+    /// per forward pass, a divisor of b (0: the whole batch at once), so a model with a fixed batch of 1 runs the
+    /// batch sample by sample; J v is the same either way when nothing in the model mixes samples.
     /// </summary>
     public FiniteDifferenceJvp(ParameterizedModel model, Tensor inputs, RuntimeOptions runtime, double step = DefaultStep,
-        DifferenceScheme scheme = DifferenceScheme.Central)
+        DifferenceScheme scheme = DifferenceScheme.Central, int samplesPerPass = 0)
     {
         if (!(step > 0) || double.IsInfinity(step))
             throw new NasiException($"Step ‖h v‖ = {step}: must be a positive finite number.");
         if (inputs.Shape.Length == 0 || inputs.Shape[0] < 1)
             throw new NasiException($"Input batch of shape [{string.Join(",", inputs.Shape)}]: needs a batch dimension of at least 1.");
         if (!Enum.IsDefined(scheme)) throw new NasiException($"Difference scheme {(int)scheme}: not a scheme.");
+        var perPass = samplesPerPass > 0 ? samplesPerPass : (int)inputs.Shape[0];
+        if (samplesPerPass < 0 || inputs.Shape[0] % perPass != 0)
+            throw new NasiException($"{samplesPerPass} samples per pass do not divide the batch of {inputs.Shape[0]}.");
         Step = step;
         Scheme = scheme;
         BatchSize = (int)inputs.Shape[0];
@@ -55,9 +62,16 @@ public sealed class FiniteDifferenceJvp : IJacobianProduct, IDisposable
         _outputNames = [model.Output];
         _session = SessionFactory.Create(model.Bytes, runtime, model.Model.Graph.Name);
         var values = new List<OrtValue>();
+        var passes = new List<OrtValue>();
         try
         {
-            values.Add(OrtValue.CreateTensorValueFromMemory(inputs.Data.ToArray(), inputs.Shape.ToArray()));
+            var passShape = inputs.Shape.ToArray();
+            passShape[0] = perPass;
+            var passLength = (int)Tensor.Count(passShape);
+            for (var start = 0; start < inputs.Data.Length; start += passLength)
+                passes.Add(OrtValue.CreateTensorValueFromMemory(inputs.Data.AsSpan(start, passLength).ToArray(), passShape));
+            _passes = passes.ToArray();
+            values.Add(_passes[0]);
             _buffers = new float[_slots.Count][];
             for (var i = 0; i < _slots.Count; i++)
             {
@@ -69,10 +83,11 @@ public sealed class FiniteDifferenceJvp : IJacobianProduct, IDisposable
             _inputNames = [model.DataInput, .. _slots.Select(s => s.Name)];
             _base = Forward();
             _plus = new float[_base.Length];
+            _minus = new float[_base.Length];
         }
         catch
         {
-            foreach (var v in values) v.Dispose();
+            foreach (var v in values.Skip(1).Concat(passes)) v.Dispose();
             _session.Dispose();
             throw;
         }
@@ -98,8 +113,16 @@ public sealed class FiniteDifferenceJvp : IJacobianProduct, IDisposable
     /// <summary>f(θ) for the batch, flat [b, n].</summary>
     public float[] Forward()
     {
-        using var outputs = _session.Run(_inputNames, _inputs, _outputNames);
-        return outputs[0].GetTensorDataAsSpan<float>().ToArray();
+        var parts = new List<float[]>(_passes.Length);
+        foreach (var pass in _passes)
+        {
+            _inputs[0] = pass;
+            using var outputs = _session.Run(_inputNames, _inputs, _outputNames);
+            parts.Add(outputs[0].GetTensorDataAsSpan<float>().ToArray());
+        }
+        if (parts.Any(p => p.Length != parts[0].Length))
+            throw new GraphException($"Output '{_outputNames[0]}' changes its size from one forward pass to the next.");
+        return parts.SelectMany(p => p).ToArray();
     }
 
     public void Multiply(ReadOnlySpan<float> direction, Span<double> result)
@@ -119,16 +142,15 @@ public sealed class FiniteDifferenceJvp : IJacobianProduct, IDisposable
         try
         {
             Perturb(direction, h);
+            RunInto(_plus);
             if (Scheme == DifferenceScheme.Forward)
             {
-                using var plus = _session.Run(_inputNames, _inputs, _outputNames);
-                Difference(plus[0].GetTensorDataAsSpan<float>(), _base, 1.0 / h, result);
+                Difference(_plus, _base, 1.0 / h, result);
                 return;
             }
-            RunInto(_plus);
             Perturb(direction, -h);
-            using var outputs = _session.Run(_inputNames, _inputs, _outputNames);
-            Difference(_plus, outputs[0].GetTensorDataAsSpan<float>(), 1 / (2.0 * h), result);
+            RunInto(_minus);
+            Difference(_plus, _minus, 1 / (2.0 * h), result);
         }
         finally
         {
@@ -152,15 +174,21 @@ public sealed class FiniteDifferenceJvp : IJacobianProduct, IDisposable
         for (var i = 0; i < result.Length; i++) result[i] = ((double)a[i] - b[i]) * scale;
     }
 
+    /// <summary>f at the current parameter buffers, pass by pass, into <paramref name="target"/>.</summary>
     private void RunInto(float[] target)
     {
-        using var outputs = _session.Run(_inputNames, _inputs, _outputNames);
-        outputs[0].GetTensorDataAsSpan<float>().CopyTo(target);
+        var length = target.Length / _passes.Length;
+        for (var p = 0; p < _passes.Length; p++)
+        {
+            _inputs[0] = _passes[p];
+            using var outputs = _session.Run(_inputNames, _inputs, _outputNames);
+            outputs[0].GetTensorDataAsSpan<float>().CopyTo(target.AsSpan(p * length, length));
+        }
     }
 
     public void Dispose()
     {
-        foreach (var v in _inputs) v.Dispose();
+        foreach (var v in _inputs.Skip(1).Concat(_passes)) v.Dispose();
         _session.Dispose();
     }
 }

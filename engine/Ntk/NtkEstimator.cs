@@ -66,7 +66,7 @@ public sealed class NtkEstimator : IDisposable
         var workers = new List<IJacobianProduct>(count);
         try
         {
-            for (var i = 0; i < count; i++) workers.Add(new FiniteDifferenceJvp(parameterized, inputs, runtime, options.Step, options.Scheme));
+            for (var i = 0; i < count; i++) workers.Add(new FiniteDifferenceJvp(parameterized, inputs, runtime, options.Step, options.Scheme, options.SamplesPerPass));
             return new NtkEstimator(workers, options, owns: true);
         }
         catch

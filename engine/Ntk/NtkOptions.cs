@@ -45,6 +45,12 @@ public sealed record NtkOptions
 
     public ExecutionProvider Provider { get; init; } = ExecutionProvider.Auto;
 
+    /// <summary>
+    /// Samples per forward pass, a divisor of the batch; 0 = the whole batch in one pass. A model with a fixed
+    /// batch of 1 runs sample by sample; J v, and so every estimate, is the same when nothing mixes samples.
+    /// </summary>
+    public int SamplesPerPass { get; init; }
+
     public static NtkOptions Default { get; } = new();
 
     /// <summary>Throws a <see cref="NasiException"/> naming the first bad value.</summary>
@@ -57,6 +63,7 @@ public sealed record NtkOptions
         if (MaxProbes < MinProbes) throw new NasiException($"MaxProbes = {MaxProbes}: below MinProbes = {MinProbes}.");
         if (!(Step > 0) || double.IsInfinity(Step)) throw new NasiException($"Step = {Step}: must be a positive finite ‖h v‖.");
         if (Workers < 0) throw new NasiException($"Workers = {Workers}: must be ≥ 0 (0 = automatic).");
+        if (SamplesPerPass < 0) throw new NasiException($"SamplesPerPass = {SamplesPerPass}: must be ≥ 0 (0 = the whole batch).");
         if (ThreadsPerWorker < 0) throw new NasiException($"ThreadsPerWorker = {ThreadsPerWorker}: must be ≥ 0 (0 = ONNX Runtime's default).");
         if (!Enum.IsDefined(Scheme)) throw new NasiException($"Scheme = {(int)Scheme}: not a difference scheme.");
         if (!Enum.IsDefined(ProbeKind)) throw new NasiException($"ProbeKind = {(int)ProbeKind}: not a probe kind.");

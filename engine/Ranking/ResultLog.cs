@@ -13,7 +13,10 @@ namespace NasiOnnx.Engine.Ranking;
 /// </summary>
 public sealed class ResultLog : IDisposable
 {
-    private static readonly string[] FixedColumns = ["id", "status", "parameters", "input_shape", "provider", "seconds"];
+    private static readonly string[] FixedColumns = ["id", "status", "parameters", "input_shape", "provider", "seconds", "batch", "notes"];
+
+    /// <summary>The columns of files written before rows said their batch route; <see cref="Read"/> still reads them.</summary>
+    private static readonly string[] LegacyColumns = FixedColumns[..6];
 
     private readonly FileStream _stream;
     private readonly bool _json;
@@ -81,11 +84,12 @@ public sealed class ResultLog : IDisposable
             var rows = ReadJson(text, path);
             return (rows.SelectMany(r => r.Metrics.Keys).Distinct().ToList(), rows);
         }
-        var header = text.Split('\n')[0].Split(',');
-        if (!header.Take(FixedColumns.Length).SequenceEqual(FixedColumns))
-            throw new NasiException($"{path}: not a results file of nasi (its columns start {string.Join(",", header.Take(FixedColumns.Length))})");
-        var metrics = header.Skip(FixedColumns.Length).ToList();
-        return (metrics, ReadCsv(text, path, metrics));
+        var header = text.Split('\n')[0].TrimEnd('\r').Split(',');
+        var fixedColumns = header.Take(FixedColumns.Length).SequenceEqual(FixedColumns) ? FixedColumns
+            : header.Take(LegacyColumns.Length).SequenceEqual(LegacyColumns) ? LegacyColumns
+            : throw new NasiException($"{path}: not a results file of nasi (its columns start {string.Join(",", header.Take(FixedColumns.Length))})");
+        var metrics = header.Skip(fixedColumns.Length).ToList();
+        return (metrics, ReadCsv(text, path, metrics, fixedColumns));
     }
 
     public void Append(ScoreRow row)
@@ -118,7 +122,7 @@ public sealed class ResultLog : IDisposable
 
     private string CsvLine(ScoreRow r)
     {
-        var fields = new[] { r.Id, r.Status, r.Parameters.ToString(CultureInfo.InvariantCulture), r.InputShape, r.Provider, Number(r.Seconds) }
+        var fields = new[] { r.Id, r.Status, r.Parameters.ToString(CultureInfo.InvariantCulture), r.InputShape, r.Provider, Number(r.Seconds), r.Route, r.Notes }
             .Concat(_metrics.Select(m => Number(r.Metric(m))));
         return string.Join(',', fields.Select(Csv));
     }
@@ -126,7 +130,7 @@ public sealed class ResultLog : IDisposable
     private static string JsonLine(ScoreRow r) => JsonSerializer.Serialize(new Dictionary<string, object?>
     {
         ["id"] = r.Id, ["status"] = r.Status, ["parameters"] = r.Parameters, ["input_shape"] = r.InputShape,
-        ["provider"] = r.Provider, ["seconds"] = r.Seconds,
+        ["provider"] = r.Provider, ["seconds"] = r.Seconds, ["batch"] = r.Route, ["notes"] = r.Notes,
         ["metrics"] = r.Metrics.ToDictionary(kv => kv.Key, kv => double.IsFinite(kv.Value) ? (object)kv.Value : null),
     });
 
@@ -135,15 +139,17 @@ public sealed class ResultLog : IDisposable
     private static string Csv(string field) =>
         field.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + field.Replace("\"", "\"\"") + "\"" : field;
 
-    private static List<ScoreRow> ReadCsv(string text, string path, IReadOnlyList<string> metrics)
+    private static List<ScoreRow> ReadCsv(string text, string path, IReadOnlyList<string> metrics, string[]? fixedColumns = null)
     {
+        fixedColumns ??= FixedColumns;
+        var legacy = fixedColumns.Length < FixedColumns.Length;
         var rows = new List<ScoreRow>();
         if (text.Length == 0) return rows;
         using var reader = new CsvReader(new StringReader(text), new CsvConfiguration(CultureInfo.InvariantCulture));
         reader.Read();
         reader.ReadHeader();
         var header = reader.HeaderRecord ?? [];
-        var expected = FixedColumns.Concat(metrics).ToArray();
+        var expected = fixedColumns.Concat(metrics).ToArray();
         if (!header.SequenceEqual(expected))
             throw new NasiException($"{path}: its columns ({string.Join(",", header)}) differ from this run's ({string.Join(",", expected)}); use another output file");
         while (reader.Read())
@@ -156,6 +162,8 @@ public sealed class ResultLog : IDisposable
                 InputShape = reader.GetField("input_shape") ?? "",
                 Provider = reader.GetField("provider") ?? "",
                 Seconds = ParseNumber(reader.GetField("seconds")),
+                Route = legacy ? "" : reader.GetField("batch") ?? "",
+                Notes = legacy ? "" : reader.GetField("notes") ?? "",
                 Metrics = metrics.ToDictionary(m => m, m => ParseNumber(reader.GetField(m))),
             });
         }
@@ -181,6 +189,8 @@ public sealed class ResultLog : IDisposable
                     InputShape = e.GetProperty("input_shape").GetString() ?? "",
                     Provider = e.GetProperty("provider").GetString() ?? "",
                     Seconds = e.GetProperty("seconds").GetDouble(),
+                    Route = e.TryGetProperty("batch", out var route) ? route.GetString() ?? "" : "",
+                    Notes = e.TryGetProperty("notes", out var notes) ? notes.GetString() ?? "" : "",
                     Metrics = e.GetProperty("metrics").EnumerateObject()
                         .ToDictionary(p => p.Name, p => p.Value.ValueKind == JsonValueKind.Number ? p.Value.GetDouble() : double.NaN),
                 });

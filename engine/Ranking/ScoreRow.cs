@@ -4,6 +4,7 @@ namespace NasiOnnx.Engine.Ranking;
 /// One scored candidate, as written to CSV/JSON lines: its id (cell string or file), the metric values (NaN where a
 /// metric could not be computed), and how it went. <see cref="Status"/> is "ok", "partial: why" (some metrics are
 /// missing, e.g. an op without a gradient rule) or "error: what", so a batch goes on.
+/// <see cref="Route"/> and <see cref="Notes"/> say how the model was run.
 /// </summary>
 public sealed record ScoreRow
 {
@@ -13,6 +14,14 @@ public sealed record ScoreRow
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
     public long Parameters { get; init; }
     public string InputShape { get; init; } = "";
+
+    /// <summary>How the batch met the model's batch dimension: "as-is", "relaxed" or "per-sample"
+    /// (<see cref="Scoring.BatchRoute"/>); empty for a row that failed before it was decided.</summary>
+    public string Route { get; init; } = "";
+
+    /// <summary>What the row says besides its numbers ("logits before the final Softmax 'prob'", the part of a data
+    /// file used, why a model was not relaxed), joined by "; ".</summary>
+    public string Notes { get; init; } = "";
     public string Provider { get; init; } = "";
     public double Seconds { get; init; }
     public string Status { get; init; } = Ok;

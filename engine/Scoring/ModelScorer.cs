@@ -60,10 +60,8 @@ public sealed class ModelScorer : ICandidateScorer
     private ScoreRow ScoreUnnamed(Candidate candidate, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        var model = Prepare(candidate.Load(), candidate.Id);
-        var signature = ModelSignature.Of(model, Options.BatchSize, Options.InputShape, candidate.Id);
-        var parameters = CheckLimits(model, signature, candidate.Id);
-        var batch = OpenData(signature).Draw(Options.BatchSize);
+        var plan = Plan(candidate.Load(), candidate.Id);
+        var (model, batch) = (plan.Model, plan.Batch);
 
         var values = new Dictionary<string, double>();
         foreach (var column in Metrics) values[column] = double.NaN;
@@ -77,9 +75,9 @@ public sealed class ModelScorer : ICandidateScorer
                 switch (metric)
                 {
                     case Metric.Nasi:
-                        using (var scorer = NasiScorer.Create(model, signature.InputShape, Options.Runtime))
+                        using (var scorer = NasiScorer.Create(model, plan.ModelInputShape, Options.Runtime))
                         {
-                            var s = scorer.Score(batch);
+                            var s = plan.ScoreNasi(scorer);
                             values["nasi"] = s.Score;
                             values["loss"] = s.Loss;
                             if (Options.Nu is { } nu) values["objective"] = s.Score - Options.Mu * Math.Max(0, s.Score - nu);
@@ -89,7 +87,7 @@ public sealed class ModelScorer : ICandidateScorer
                     case Metric.Objective:
                         break; // with Nasi
                     case Metric.Ntk:
-                        using (var estimator = NtkEstimator.Create(model, batch.Inputs, Options.Ntk with { Seed = Options.Seed }))
+                        using (var estimator = NtkEstimator.Create(model, batch.Inputs, plan.Ntk(Options.Ntk, Options.Seed)))
                         {
                             var t = estimator.Trace(null, cancellationToken);
                             values["ntk"] = t.Trace;
@@ -109,18 +107,48 @@ public sealed class ModelScorer : ICandidateScorer
         {
             Id = candidate.Id,
             Metrics = values,
-            Parameters = parameters,
-            InputShape = string.Join("x", signature.InputShape),
+            Parameters = plan.Parameters,
+            InputShape = plan.InputShapeText,
+            Route = plan.RouteName,
+            Notes = plan.NotesText,
             Provider = provider,
             Seconds = clock.Elapsed.TotalSeconds,
             Status = missing.Count == 0 ? ScoreRow.Ok : "partial: " + string.Join("; ", missing),
         };
     }
 
-    /// <summary>The model as the engine scores it: Constant weights as initializers, BatchNorm mode as asked.</summary>
-    public ModelProto Prepare(ModelProto model, string source)
+    /// <summary>
+    /// Everything a score needs, decided once per model: the prepared graph, the batch (whose size a data file of
+    /// n samples decides, <see cref="BatchSize.Resolve"/>), the limits checked, and the batch route
+    /// (<see cref="BatchRouter"/>).
+    /// </summary>
+    public ScoringPlan Plan(ModelProto loaded, string source)
+    {
+        var notes = new List<string>();
+        var model = Prepare(loaded, source, notes);
+        var signature = ModelSignature.OfAnyBatch(model, BatchSize.Default, Options.InputShape, source);
+        var data = OpenData(signature);
+        var (size, dataNote) = BatchSize.Resolve(Options.BatchSize, data);
+        if (dataNote is not null) notes.Add(dataNote);
+        signature = signature.WithBatch(size);
+        // Before anything runs: shape inference must show no empty value (ONNX Runtime's kernels can die on one).
+        var inferred = InferredShapes.Of(model, new Dictionary<string, long[]> { [signature.Input] = MemoryEstimate.ProbeShape(signature) });
+        inferred.RefuseEmpty(model, source);
+        var parameters = CheckLimits(model, signature, source, inferred);
+        var routed = BatchRouter.Route(model, signature, Options.Route, source);
+        if (routed.Note is not null) notes.Add(routed.Note);
+        var channelsLast = InputLayout.IsChannelsLast(model, signature.Input, signature.InputShape);
+        return new ScoringPlan(routed.Model, signature, routed.Route, routed.ModelBatch, parameters, data, data.Draw(size), channelsLast, notes);
+    }
+
+    /// <summary>
+    /// The model as the engine scores it: the logits before a final Softmax as its output, Constant weights as
+    /// initializers, BatchNorm mode as asked. What was changed that a row should say goes to <paramref name="notes"/>.
+    /// </summary>
+    public ModelProto Prepare(ModelProto model, string source, List<string>? notes = null)
     {
         model = model.Clone();
+        if (FinalSoftmax.Remove(model) is { } note) notes?.Add(note);
         // Older exports are rewritten to opset 17, the opset the gradient rules emit into. A model we cannot
         // rewrite stays as it is: the forward-only metrics still run, and NASI's row says why it is missing.
         var upgraded = model.Clone();
@@ -129,7 +157,11 @@ public sealed class ModelScorer : ICandidateScorer
             OpsetUpgrade.ToOpset17(upgraded, source);
             model = upgraded;
         }
-        catch (GraphException) { }
+        catch (GraphException e)
+        {
+            // The row says why NASI (whose gradient graph needs opset 17) cannot come out.
+            notes?.Add("not brought to opset 17: " + (e.Message.StartsWith(source + ": ", StringComparison.Ordinal) ? e.Message[(source.Length + 2)..] : e.Message));
+        }
         ModelNormalizer.ConstantsToInitializers(model);
         if (Options.BatchNorm == BatchNormMode.Training) ModelNormalizer.BatchNormToTraining(model, source);
         return model;
@@ -138,11 +170,8 @@ public sealed class ModelScorer : ICandidateScorer
     public BatchSource OpenData(ModelSignature signature) => Options.Data.Open(signature, Options.Seed);
 
     /// <summary>Refuses, before anything is allocated for it, a model over the limits; returns its parameter count.</summary>
-    public long CheckLimits(ModelProto model, ModelSignature signature, string source)
+    public long CheckLimits(ModelProto model, ModelSignature signature, string source, InferredShapes? inferred = null)
     {
-        var parameters = ParameterSet.Of(model).Count;
-        if (Options.MaxParameters is { } maxParams && parameters > maxParams)
-            throw new NasiException($"{source}: {parameters:N0} parameters exceed --max-params {maxParams:N0}");
         foreach (var t in model.Graph.Initializer)
         {
             if (TensorData.IsExternal(t))
@@ -150,9 +179,12 @@ public sealed class ModelScorer : ICandidateScorer
             foreach (var d in t.Dims)
                 if (d < 0 || d > int.MaxValue) throw new NasiException($"{source}: initializer '{t.Name}' has an absurd dimension {d}");
         }
+        var parameters = ParameterSet.Of(model).Count;
+        if (Options.MaxParameters is { } maxParams && parameters > maxParams)
+            throw new NasiException($"{source}: {parameters:N0} parameters exceed --max-params {maxParams:N0}");
         if (Options.MaxMemoryBytes is { } maxBytes)
         {
-            var estimate = MemoryEstimate.Bytes(model, signature, parameters);
+            var estimate = MemoryEstimate.Bytes(model, signature, parameters, stopAbove: maxBytes, inferred);
             if (estimate > maxBytes)
                 throw new NasiException($"{source}: needs about {estimate / (1 << 20):N0} MiB, more than --max-memory {maxBytes / (1 << 20):N0} MiB");
         }

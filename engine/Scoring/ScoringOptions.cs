@@ -9,7 +9,14 @@ namespace NasiOnnx.Engine.Scoring;
 public sealed record ScoringOptions
 {
     public IReadOnlyList<Metric> Metrics { get; init; } = [Metric.Nasi];
-    public int BatchSize { get; init; } = 64;
+
+    /// <summary>The batch size; null: the data's own (a .npy of n samples is a batch of n), else
+    /// <see cref="Data.BatchSize.Default"/>. See <see cref="Data.BatchSize.Resolve"/>.</summary>
+    public int? BatchSize { get; init; }
+
+    /// <summary>The route for a model whose batch dimension is fixed to another size (<see cref="Scoring.BatchRoute"/>);
+    /// null: relaxed where the graph allows it, else per-sample where that is exact.</summary>
+    public BatchRoute? Route { get; init; }
 
     /// <summary>Seed of the data (Gaussian inputs, random labels) and of the NTK probes.</summary>
     public ulong Seed { get; init; }

@@ -34,14 +34,14 @@ public static class Nasi
         try
         {
             var clock = Stopwatch.StartNew();
-            var (prepared, signature, parameters, data, batch) = Prepare(model, options);
+            var plan = new ModelScorer(options).Plan(model.Load(), model.Id);
             NasiSummary? nasi = null;
             NtkSummary? ntk = null;
             var provider = "";
             if (options.Metrics.Contains(Metric.Nasi) || options.Metrics.Contains(Metric.Objective))
             {
-                using var scorer = NasiScorer.Create(prepared, signature.InputShape, options.Runtime);
-                var s = scorer.Score(batch);
+                using var scorer = NasiScorer.Create(plan.Model, plan.ModelInputShape, options.Runtime);
+                var s = plan.ScoreNasi(scorer);
                 double? objective = options.Nu is { } nu ? s.Score - options.Mu * Math.Max(0, s.Score - nu) : null;
                 nasi = new NasiSummary(s.Score, s.GradientNorm, s.Loss, s.BuildSeconds, s.RunSeconds, objective);
                 provider = s.Provider;
@@ -49,13 +49,18 @@ public static class Nasi
             cancellationToken.ThrowIfCancellationRequested();
             if (options.Metrics.Contains(Metric.Ntk))
             {
-                using var estimator = NtkEstimator.Create(prepared, batch.Inputs, options.Ntk with { Seed = options.Seed });
+                using var estimator = NtkEstimator.Create(plan.Model, plan.Batch.Inputs, plan.Ntk(options.Ntk, options.Seed));
                 var t = estimator.Trace(progress, cancellationToken);
                 ntk = new NtkSummary(t.Trace, t.StandardError, t.Probes, t.Converged, t.Seconds);
                 provider = t.Provider;
             }
-            return new ModelScore(model.Id, parameters, signature.InputShape, data.Description, data.Labels.ToString().ToLowerInvariant(),
-                options.Seed, nasi, ntk, provider, clock.Elapsed.TotalSeconds);
+            return new ModelScore(model.Id, plan.Parameters, plan.Signature.InputShape, plan.Data.Description, plan.Data.Labels.ToString().ToLowerInvariant(),
+                options.Seed, nasi, ntk, provider, clock.Elapsed.TotalSeconds)
+            {
+                Batch = plan.RouteName,
+                ChannelsLast = plan.ChannelsLast,
+                Notes = plan.Notes,
+            };
         }
         catch (NasiException e) when (!e.Message.Contains(model.Id, StringComparison.Ordinal))
         {
@@ -75,12 +80,14 @@ public static class Nasi
             options ??= new ScoringOptions { Metrics = [Metric.Ntk] };
             try
             {
-                var (prepared, _, parameters, data, batch) = Prepare(model, options);
-                using var estimator = NtkEstimator.Create(prepared, batch.Inputs, options.Ntk with { Seed = options.Seed });
+                var plan = new ModelScorer(options).Plan(model.Load(), model.Id);
+                if (exact && plan.Route == BatchRoute.PerSample)
+                    throw new NasiException("the exact Jacobian needs the whole batch in one pass, and this model is scored per-sample; leave out --exact");
+                using var estimator = NtkEstimator.Create(plan.Model, plan.Batch.Inputs, plan.Ntk(options.Ntk, options.Seed));
                 NtkGram? gram = null;
                 var trace = spectrum ? (gram = estimator.Gram(progress, cancellationToken)).Trace : estimator.Trace(progress, cancellationToken);
-                ExactJacobian? jacobian = exact ? ExactJacobian.Compute(prepared, batch.Inputs, options.Runtime) : null;
-                return new NtkReport(model.Id, parameters, estimator.BatchSize, estimator.Outputs, data.Description, trace,
+                ExactJacobian? jacobian = exact ? ExactJacobian.Compute(plan.Model, plan.Batch.Inputs, options.Runtime) : null;
+                return new NtkReport(model.Id, plan.Parameters, estimator.BatchSize, estimator.Outputs, plan.Data.Description, trace,
                     gram?.FullSpectrum, gram?.PerSampleSpectrum, jacobian?.Trace(),
                     jacobian is not null && spectrum ? NtkSpectrum.Of(jacobian.Gram()) : null, jacobian?.Seconds);
             }
@@ -181,15 +188,4 @@ public static class Nasi
         "ntk" => Metric.Ntk,
         var other => throw new NasiException($"--objective '{other}': expected nasi or the name of a metric"),
     };
-
-    private static (Onnx.ModelProto Model, ModelSignature Signature, long Parameters, BatchSource Data, Batch Batch) Prepare(
-        ModelSource model, ScoringOptions options)
-    {
-        var scorer = new ModelScorer(options);
-        var prepared = scorer.Prepare(model.Load(), model.Id);
-        var signature = ModelSignature.Of(prepared, options.BatchSize, options.InputShape, model.Id);
-        var parameters = scorer.CheckLimits(prepared, signature, model.Id);
-        var data = scorer.OpenData(signature);
-        return (prepared, signature, parameters, data, data.Draw(options.BatchSize));
-    }
 }

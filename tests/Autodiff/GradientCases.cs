@@ -130,5 +130,23 @@ public static class GradientCases
         yield return Case("SoftmaxCrossEntropyLoss sum", "SoftmaxCrossEntropyLoss", [Var([5, 7]), Int64(3, 0, 6, 2, 3)], Attr.String("reduction", "sum"));
         yield return Case("SoftmaxCrossEntropyLoss none, spatial", "SoftmaxCrossEntropyLoss",
             [Var([2, 4, 3]), Int64Shaped([2, 3], [0, 3, 2, 1, 1, 0])], Attr.String("reduction", "none"));
+
+        // Ops of exported classifiers (ExportedOpRules)
+        yield return Case("HardSigmoid", "HardSigmoid", [Var(X4, Sampling.AwayFrom(-2.5f, 2.5f))]);
+        yield return Case("HardSigmoid alpha beta", "HardSigmoid", [Var(X4, Sampling.AwayFrom(-1f, 1f))], Attr.Float("alpha", 0.5f), Attr.Float("beta", 0.5f));
+        yield return Case("HardSwish", "HardSwish", [Var(X4, (rng, x) => { rng.FillUniform(x, -5, 5); for (var i = 0; i < x.Length; i++) if (Math.Abs(Math.Abs(x[i]) - 3) < 0.2) x[i] *= 0.9f; })]);
+        yield return Case("Erf", "Erf", [Var(X4)]);
+        yield return Case("PRelu per channel", "PRelu", [Var(X4, NotAtZero), Var([3, 1, 1])]);
+        yield return Case("Elu alpha 0.7", "Elu", [Var(X4, NotAtZero)], Attr.Float("alpha", 0.7f));
+        yield return Case("Softplus", "Softplus", [Var(X4)]);
+        yield return Case("GlobalMaxPool", "GlobalMaxPool", [Var(X4, Sampling.Distinct)]);
+        yield return Case("Expand [3,1] to [2,3,4]", "Expand", [Var([3, 1]), Int64(2, 3, 4)]);
+        yield return Case("Expand [1,1,5] to [1,4,5]", "Expand", [Var([1, 1, 5]), Int64(1, 4, 5)]);
+        yield return Case("Gather scalar axis 1", "Gather", [Var([2, 5, 3]), Int64Shaped([], [0])], Attr.Int("axis", 1));
+        yield return Case("Gather repeated indices axis 0", "Gather", [Var([4, 3]), Int64Shaped([2, 2], [3, -1, 0, 2])]);
+        yield return Case("LayerNormalization last axis", "LayerNormalization", [Var([2, 3, 6]), Var([6]), Var([6])], Attr.Int("axis", -1));
+        yield return Case("LayerNormalization two axes", "LayerNormalization", [Var([2, 3, 4]), Var([3, 4]), Var([3, 4])], Attr.Int("axis", 1), Attr.Float("epsilon", 1e-3f));
+        yield return Case("LRN size 5", "LRN", [Var([2, 6, 3, 3])], Attr.Int("size", 5), Attr.Float("alpha", 0.1f), Attr.Float("beta", 0.75f), Attr.Float("bias", 1f));
+        yield return Case("LRN size 3", "LRN", [Var([1, 4, 2, 3])], Attr.Int("size", 3), Attr.Float("alpha", 0.3f), Attr.Float("beta", 0.5f), Attr.Float("bias", 2f)); // ORT runs odd sizes on 4-D inputs only
     }
 }

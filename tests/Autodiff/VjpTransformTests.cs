@@ -20,7 +20,7 @@ public class VjpTransformTests
     }
 
     [TestCase("Cos")]
-    [TestCase("Erf")]
+    [TestCase("Atan")] // Erf, the other unruled op here, got a rule (ExportedOpRules)
     public void AnOpWithoutARuleOnADifferentiatedPathIsRefusedByName(string opType)
     {
         var model = WithOp(opType);

@@ -82,4 +82,58 @@ public class OpsetUpgradeTests
         var ex = Assert.Throws<GraphException>(() => OpsetUpgrade.ToOpset17(g.Model, "old.onnx"));
         Assert.That(ex!.Message, Does.StartWith("old.onnx: cannot upgrade Upsample node").And.Contain("opset 9"));
     }
+
+    /// <summary>An opset-18 classifier (torch 2.5+): ReduceMean with its axes as an input, Split with num_outputs.</summary>
+    private static ModelProto Opset18Model()
+    {
+        var g = GraphBuilder.Create("new", opset: 18);
+        var sampler = new WeightSampler(5);
+        var x = g.Input("input", ElementType.Float, GraphBuilder.SymbolicBatch, 3, 6, 6);
+        var a = g.Node("Relu", [g.Node("Conv", [x, g.Initializer("W", sampler.Weight("W", [4, 3, 3, 3]), 4, 3, 3, 3)], Attr.Ints("pads", 1, 1, 1, 1))]);
+        var halves = g.NodeN("Split", [a], 2, Attr.Int("axis", 1), Attr.Int("num_outputs", 2));
+        var mixed = g.Node("Mul", [halves[0], halves[1]]);
+        var pooled = g.Node("ReduceMean", [mixed, g.Int64Constant("axes", 2, 3)], Attr.Int("keepdims", 0));
+        var y = g.Node("Gemm", [pooled, g.Initializer("fc", sampler.Weight("fc", [5, 2]), 5, 2)], Attr.Int("transB", 1));
+        g.Output(y, ElementType.Float, [GraphBuilder.SymbolicBatch, 5]);
+        return g.Model;
+    }
+
+    [Test]
+    public void AnOpset18ExportIsBroughtTo17WithTheSameLogitsAndScores()
+    {
+        var model = Opset18Model();
+        var lowered = model.Clone();
+        Assert.That(OpsetUpgrade.ToOpset17(lowered), Is.EqualTo(18));
+        Assert.That(lowered.OpsetImport.Single().Version, Is.EqualTo(17));
+        var input = Tensor.Zeros(2, 3, 6, 6);
+        new Rng(2).FillGaussian(input.Data);
+        var cpu = new RuntimeOptions { Provider = ExecutionProvider.Cpu };
+        float[] Run(ModelProto m)
+        {
+            using var session = SessionFactory.Create(m, cpu);
+            return session.Run(new Dictionary<string, Tensor> { ["input"] = input }, null, [m.Graph.Output[0].Name])[0].Data;
+        }
+        Assert.That(Run(lowered), Is.EqualTo(Run(model)).Within(1e-6));
+        using var scorer = new ModelScorer(new ScoringOptions { BatchSize = 4, Runtime = new() { Provider = ExecutionProvider.Cpu } });
+        var row = scorer.Score(new Candidate("new18", () => Opset18Model()), CancellationToken.None);
+        Assert.That(row.Status, Is.EqualTo("ok"));
+        Assert.That(row.Metric("nasi"), Is.GreaterThan(0));
+    }
+
+    [Test]
+    public void AnOpset18OpThatOpset17LacksIsRefusedAndTheRowSaysWhyNasiIsMissing()
+    {
+        var model = Opset18Model();
+        var relu = model.Graph.Node.First(n => n.OpType == "Relu");
+        relu.OpType = "Gelu";
+        model.OpsetImport.Single().Version = 20;
+        var ex = Assert.Throws<GraphException>(() => OpsetUpgrade.ToOpset17(model.Clone(), "gelu.onnx"));
+        Assert.That(ex!.Message, Does.StartWith("gelu.onnx: cannot upgrade Gelu node").And.Contain("opset 20"));
+        using var scorer = new ModelScorer(new ScoringOptions { Metrics = [Metric.Nasi, Metric.Ntk], BatchSize = 2, Ntk = new() { Probes = 2, Workers = 1 },
+            Runtime = new() { Provider = ExecutionProvider.Cpu } });
+        var row = scorer.Score(new Candidate("gelu.onnx", () => model), CancellationToken.None);
+        Assert.That(row.Status, Does.StartWith("partial: nasi"));
+        Assert.That(row.Notes, Does.Contain("not brought to opset 17: cannot upgrade Gelu node"));
+        Assert.That(row.Metric("ntk"), Is.GreaterThan(0));
+    }
 }

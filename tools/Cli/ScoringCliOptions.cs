@@ -15,9 +15,10 @@ public sealed class ScoringCliOptions
     public Option<string> Metric { get; } = new("--metric") { Description = "Metrics, comma-separated: nasi, ntk, objective (R, needs --nu).", DefaultValueFactory = _ => "nasi" };
     public Option<double> Mu { get; } = new("--mu") { Description = "μ of the objective R = S − μ·max(0, S − ν).", DefaultValueFactory = _ => 2.0 };
     public Option<double?> Nu { get; } = new("--nu") { Description = "ν of the objective." };
-    public Option<int> Batch { get; } = new("--batch", "-b") { Description = "Batch size.", DefaultValueFactory = _ => 64 };
+    public Option<int?> Batch { get; } = new("--batch", "-b") { Description = "Batch size (default: a .npy --data's sample count, else 64)." };
+    public Option<string> BatchRoute { get; } = new("--batch-route") { Description = "For models with a fixed batch dimension: auto (relaxed where the graph allows it, else per-sample), relaxed or per-sample.", DefaultValueFactory = _ => "auto" };
     public Option<ulong> DataSeed { get; } = new("--data-seed") { Description = "Seed of the data, labels and probes (default: --seed)." };
-    public Option<string> Data { get; } = new("--data") { Description = "gaussian, a .npy of float32 NCHW inputs, or cifar10:PATH / cifar100:PATH.", DefaultValueFactory = _ => DataSpec.Gaussian };
+    public Option<string> Data { get; } = new("--data") { Description = "gaussian, a .npy of float32 inputs shaped as the model's (NCHW, or NHWC for a channels-last model), or cifar10:PATH / cifar100:PATH.", DefaultValueFactory = _ => DataSpec.Gaussian };
     public Option<string?> LabelFile { get; } = new("--label-file") { Description = "A .npy of integer labels for a .npy --data." };
     public Option<string?> Labels { get; } = new("--labels") { Description = "true or random (default: true where the data has labels)." };
     public Option<int> Probes { get; } = new("--probes") { Description = "NTK probes (fixed count).", DefaultValueFactory = _ => 32 };
@@ -28,7 +29,7 @@ public sealed class ScoringCliOptions
 
     internal const string SpinDescription = "Idle ONNX Runtime threads spin between ops: faster where nasi has the cores to itself, slower beside other busy work.";
 
-    public IEnumerable<Option> All => [Metric, Mu, Nu, Batch, DataSeed, Data, LabelFile, Labels, Probes, RelError, Threads, Spin, Provider];
+    public IEnumerable<Option> All => [Metric, Mu, Nu, Batch, BatchRoute, DataSeed, Data, LabelFile, Labels, Probes, RelError, Threads, Spin, Provider];
 
     public void AddTo(Command command)
     {
@@ -79,6 +80,7 @@ public sealed class ScoringCliOptions
     {
         var batch = parse.GetValue(Batch);
         if (batch < 1) throw new NasiException($"--batch must be at least 1 (got {batch})");
+        var route = ScoringPlan.ParseRoute(parse.GetValue(BatchRoute)!);
         var probes = parse.GetValue(Probes);
         var threads = parse.GetValue(Threads) is > 0 and var t ? t : threadsDefault;
         var provider = ParseProvider(parse.GetValue(Provider)!);
@@ -97,6 +99,7 @@ public sealed class ScoringCliOptions
             Mu = parse.GetValue(Mu),
             Nu = parse.GetValue(Nu),
             BatchSize = batch,
+            Route = route,
             Seed = dataSeed,
             Data = DataOptions(parse),
             BatchNorm = batchNorm,

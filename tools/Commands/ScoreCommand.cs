@@ -86,7 +86,9 @@ public static class ScoreCommand
     {
         w.WriteLine($"model          {report.Model}");
         w.WriteLine($"parameters     {report.Parameters:N0}");
-        w.WriteLine($"input          [{string.Join(", ", report.InputShape)}]  data {report.Data}, labels {report.Labels}, seed {report.Seed}");
+        w.WriteLine($"input          [{string.Join(", ", report.InputShape)}]{(report.ChannelsLast ? " (NHWC)" : "")}  data {report.Data}, labels {report.Labels}, seed {report.Seed}");
+        w.WriteLine($"batch          {report.Batch}");
+        foreach (var note in report.Notes) w.WriteLine($"note           {note}");
         if (report.Nasi is { } n)
         {
             w.WriteLine($"NASI score S   {n.Score:G8}");

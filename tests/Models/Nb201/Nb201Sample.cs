@@ -8,13 +8,23 @@ public sealed record Nb201SampleRow(int Index, string ArchStr, long Parameters, 
 /// <summary>Reads the shared 1,000-cell sample once per test run.</summary>
 public static class Nb201Sample
 {
-    private static readonly Lazy<IReadOnlyList<Nb201SampleRow>> Cached = new(Load);
+    public const string File = "dev_sample_1000.csv";
 
-    public static IReadOnlyList<Nb201SampleRow> Rows => Cached.Value;
+    private static readonly Lazy<IReadOnlyList<Nb201SampleRow>> Cached = new(() => Load(Nb201Tables.Require(File)));
 
-    private static IReadOnlyList<Nb201SampleRow> Load()
+    /// <summary>The rows; skips the calling test where the table is absent (see <see cref="Nb201Tables"/>).</summary>
+    public static IReadOnlyList<Nb201SampleRow> Rows
     {
-        var lines = File.ReadAllLines(RepoPaths.Nb201Sample);
+        get
+        {
+            Nb201Tables.Require(File);
+            return Cached.Value;
+        }
+    }
+
+    private static IReadOnlyList<Nb201SampleRow> Load(string path)
+    {
+        var lines = System.IO.File.ReadAllLines(path);
         Assert.That(lines[0], Does.StartWith("index,arch_str,params_m,cifar10_test,cifar100_test,imagenet16_120_test,"), "unexpected CSV header");
         return lines.Skip(1).Where(l => l.Length > 0).Select(line =>
         {
