@@ -88,6 +88,8 @@ public sealed class NasiSearch : IDisposable
     public static NasiSearch Create(ModelProto supernet, IReadOnlyList<ArchitectureInput> arch, NasiSearchOptions options)
     {
         options.Validate();
+        if (options.Rounds > 1)
+            throw new NasiException($"rounds ({options.Rounds}) apply to a metric objective; NASI's Algorithm 1 on the supernet takes one step");
         var clock = Stopwatch.StartNew();
         foreach (var a in arch)
             if (supernet.Graph.Input.All(i => i.Name != a.Name))

@@ -79,8 +79,6 @@ public sealed record NasiSearchOptions
         if (!(Tau > 0)) throw new NasiException($"tau must be positive (got {Tau})");
         if (!(Xi > 0)) throw new NasiException($"xi must be positive (got {Xi})");
         if (string.IsNullOrWhiteSpace(Objective)) throw new NasiException("the objective needs a name (nasi or a metric)");
-        if (Rounds > 1 && Objective.Equals(NasiObjective, StringComparison.OrdinalIgnoreCase))
-            throw new NasiException($"rounds ({Rounds}) apply to a metric objective; NASI's Algorithm 1 takes one step");
         if (Rounds < 1) throw new NasiException($"rounds must be at least 1 (got {Rounds})");
         if (CalibrationSamples < 1) throw new NasiException($"calibration samples must be at least 1 (got {CalibrationSamples})");
         if (!(RelativeStep > 0 && RelativeStep < 1)) throw new NasiException($"relative step must lie in (0, 1) (got {RelativeStep})");
