@@ -19,6 +19,9 @@ public sealed record DataOptions
 
     public static DataOptions Gaussian { get; } = new();
 
+    /// <summary>Spatially correlated Gaussian images (<see cref="SmoothGaussianSource"/>): the search's default data.</summary>
+    public static DataOptions Smooth { get; } = new() { Spec = DataSpec.Smooth };
+
     /// <summary>The batch source for a model of this signature; <paramref name="seed"/> seeds Gaussian inputs and random labels.</summary>
     public BatchSource Open(ModelSignature signature, ulong seed)
     {

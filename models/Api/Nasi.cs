@@ -133,10 +133,10 @@ public static class Nasi
             options ??= new NasiSearchOptions();
             options.Validate();
             if (!options.Objective.Equals(NasiSearchOptions.NasiObjective, StringComparison.OrdinalIgnoreCase))
-                return SearchByScore(space, options, data ?? DataOptions.Gaussian, progress, cancellationToken);
+                return SearchByScore(space, options, data ?? DataOptions.Smooth, progress, cancellationToken);
             var supernet = space.BuildSupernet(options.Seed);
             var signature = ModelSignature.Of(supernet, options.BatchSize, source: $"{space.Name} supernet");
-            var source = (data ?? DataOptions.Gaussian).Open(signature, options.Seed);
+            var source = (data ?? DataOptions.Smooth).Open(signature, options.Seed);
             using var search = NasiSearch.Create(supernet, space.ArchitectureInputs, options);
             var result = search.Run(source, progress, cancellationToken);
             return new SearchOutcome(space.Name, options.Variant, space.Derive(result.Alpha), options.Samples, options.Seed,

@@ -4,9 +4,9 @@ using Onnx;
 
 namespace NasiOnnx.Models.Spaces;
 
-/// <summary>NAS-Bench-201: one [6, 5] weight matrix shared by every cell; the cell is the argmax per edge.</summary>
+/// <summary>NAS-Bench-201: one [6, 5] weight matrix shared by every cell; the cell is the argmax per edge (among the four real ops by default).</summary>
 public sealed class Nb201SearchSpace(Nb201NetworkOptions supernet, Nb201NetworkOptions network, Nb201SupernetOptions? cells = null,
-    bool deriveWithoutNone = false) : SearchSpace
+    bool deriveWithoutNone = true) : SearchSpace
 {
     /// <summary>
     /// The search size: C = 16 and N = 1 cell per stage (the measured cost per G_t is in the README); α is shared by

@@ -14,18 +14,18 @@ namespace NasiOnnx.Tools.Cli;
 public sealed class SearchCliOptions
 {
     public Option<string> Space { get; } = new("--space") { Description = "nb201 or darts.", DefaultValueFactory = _ => "nb201" };
-    public Option<string> Variant { get; } = new("--variant") { Description = "fix (ν fixed) or ada (ν follows the --nu-quantile of the S seen).", DefaultValueFactory = _ => "fix" };
+    public Option<string> Variant { get; } = new("--variant") { Description = "ada (ν follows the --nu-quantile of every S seen so far) or fix (ν stays where the calibration put it).", DefaultValueFactory = _ => "ada" };
     public Option<int> Batch { get; } = new("--batch", "-b") { Description = "Batch size.", DefaultValueFactory = _ => 64 };
     public Option<double> Mu { get; } = new("--mu") { Description = "μ of R = S − μ·max(0, S − ν).", DefaultValueFactory = _ => 2.0 };
     public Option<double?> Nu { get; } = new("--nu") { Description = "ν (default: calibrated, the --nu-quantile of S at α₀ over --calibration samples)." };
-    public Option<double> NuQuantile { get; } = new("--nu-quantile") { Description = "Quantile of the S values seen that sets ν.", DefaultValueFactory = _ => 0.9 };
+    public Option<double> NuQuantile { get; } = new("--nu-quantile") { Description = "Quantile of the S values seen that sets ν (1: their maximum).", DefaultValueFactory = _ => 1.0 };
     public Option<int> Calibration { get; } = new("--calibration") { Description = "Samples used to calibrate ν.", DefaultValueFactory = _ => 8 };
     public Option<double> Tau { get; } = new("--tau") { Description = "Gumbel-softmax temperature τ.", DefaultValueFactory = _ => 1.0 };
-    public Option<string> Mixing { get; } = new("--mixing") { Description = "How the supernet mixes op outputs: linear (Σ A·op) or sqrt (Σ √A·op, variance-preserving).", DefaultValueFactory = _ => "linear" };
-    public Option<string> Derive { get; } = new("--derive") { Description = "nb201: each edge's op is the argmax of α* over all five ops (argmax) or over the four real ops (no-none).", DefaultValueFactory = _ => "argmax" };
+    public Option<string> Mixing { get; } = new("--mixing") { Description = "How the supernet mixes op outputs: sqrt (Σ √A·op, variance-preserving) or linear (Σ A·op, DARTS's).", DefaultValueFactory = _ => "sqrt" };
+    public Option<string> Derive { get; } = new("--derive") { Description = "nb201: each edge's op is the argmax of α* over the four real ops (no-none, DARTS's rule) or over all five (argmax).", DefaultValueFactory = _ => "no-none" };
     public Option<int?> Channels { get; } = new("-C", "--channels") { Description = "Supernet channels (default: nb201 16, darts 8)." };
     public Option<int?> Depth { get; } = new("-N", "--cells") { Description = "Supernet depth: cells per stage (nb201, default 1) or cells (darts, default 5)." };
-    public Option<string> Data { get; } = new("--data") { Description = "gaussian, a .npy file, or cifar10:PATH / cifar100:PATH.", DefaultValueFactory = _ => DataSpec.Gaussian };
+    public Option<string> Data { get; } = new("--data") { Description = "smooth (spatially correlated Gaussian images), gaussian (white noise), a .npy file, or cifar10:PATH / cifar100:PATH.", DefaultValueFactory = _ => DataSpec.Smooth };
     public Option<string?> LabelFile { get; } = new("--label-file") { Description = "Labels for a .npy --data." };
     public Option<string?> Labels { get; } = new("--labels") { Description = "true or random." };
     public Option<int> Threads { get; } = new("--threads") { Description = "Intra-op threads (0 = ONNX Runtime's choice).", DefaultValueFactory = _ => 0 };
