@@ -3,6 +3,7 @@ using NasiOnnx.Engine;
 using NasiOnnx.Engine.Data;
 using NasiOnnx.Engine.Graphs;
 using NasiOnnx.Engine.Metrics;
+using NasiOnnx.Engine.Proxies;
 using NasiOnnx.Engine.Ntk;
 using NasiOnnx.Engine.Ranking;
 using NasiOnnx.Engine.Scoring;
@@ -34,28 +35,25 @@ public static class Nasi
         try
         {
             var clock = Stopwatch.StartNew();
-            var (prepared, signature, parameters, data, batch) = Prepare(model, options);
+            var scorer = new ModelScorer(options); // validates the metric options
+            var (prepared, signature, parameters, data, batch) = Prepare(model, scorer.Options);
+            using var run = MetricRun.Run(new PassInputs(prepared, signature, parameters, batch, data, scorer.Options, cancellationToken),
+                scorer.Options.Metrics);
             NasiSummary? nasi = null;
             NtkSummary? ntk = null;
-            var provider = "";
-            if (options.Metrics.Contains(Metric.Nasi) || options.Metrics.Contains(Metric.Objective))
+            if (run.Passes.Find<GradientPass>(ScoringPass.Gradient) is { } g && scorer.Options.Metrics.Contains(Metric.Nasi))
             {
-                using var scorer = NasiScorer.Create(prepared, signature.InputShape, options.Runtime);
-                var s = scorer.Score(batch);
-                double? objective = options.Nu is { } nu ? s.Score - options.Mu * Math.Max(0, s.Score - nu) : null;
+                var s = g.Score;
+                double? objective = scorer.Options.Nu is { } nu ? MetricTable.Objective(s.Score, scorer.Options) : null;
                 nasi = new NasiSummary(s.Score, s.GradientNorm, s.Loss, s.BuildSeconds, s.RunSeconds, objective);
-                provider = s.Provider;
             }
-            cancellationToken.ThrowIfCancellationRequested();
-            if (options.Metrics.Contains(Metric.Ntk))
-            {
-                using var estimator = NtkEstimator.Create(prepared, batch.Inputs, options.Ntk with { Seed = options.Seed });
-                var t = estimator.Trace(progress, cancellationToken);
+            if (run.Passes.Find<NtkTrace>(ScoringPass.Ntk) is { } t)
                 ntk = new NtkSummary(t.Trace, t.StandardError, t.Probes, t.Converged, t.Seconds);
-                provider = t.Provider;
-            }
+            string[] summarized = ["nasi", "loss", "objective", "ntk", "ntk_se"];
+            var proxies = run.Values.Where(kv => !summarized.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
             return new ModelScore(model.Id, parameters, signature.InputShape, data.Description, data.Labels.ToString().ToLowerInvariant(),
-                options.Seed, nasi, ntk, provider, clock.Elapsed.TotalSeconds);
+                scorer.Options.Seed, nasi, ntk, run.Passes.Provider, clock.Elapsed.TotalSeconds,
+                proxies.Count > 0 ? proxies : null, run.Missing.Count > 0 ? run.Missing : null);
         }
         catch (NasiException e) when (!e.Message.Contains(model.Id, StringComparison.Ordinal))
         {

@@ -1,0 +1,34 @@
+using NasiOnnx.Engine.Ntk;
+using NasiOnnx.Engine.Proxies;
+
+namespace NasiOnnx.Engine.Scoring;
+
+/// <summary>
+/// How each <see cref="ScoringPass"/> runs, one line each. A pass may read an earlier one (the second gradient batch
+/// reuses the first's session); the metrics that need a pass list it in <see cref="MetricTable"/>.
+/// </summary>
+public static class PassTable
+{
+    public static object Run(ScoringPass pass, PassInputs inputs, PassResults done) => pass switch
+    {
+        ScoringPass.None => StaticPass.Run(inputs),
+        ScoringPass.Gradient => GradientPass.Run(inputs),
+        ScoringPass.SecondGradient => done.Get<GradientPass>(ScoringPass.Gradient).Second(inputs),
+        ScoringPass.Ntk => RunNtk(inputs),
+        _ => throw new NotSupportedException($"The {pass} pass is not implemented."),
+    };
+
+    /// <summary>The provider a pass's result ran on, where it has one.</summary>
+    public static string? Provider(object result) => result switch
+    {
+        GradientPass g => g.Score.Provider,
+        NtkTrace t => t.Provider,
+        _ => null,
+    };
+
+    private static NtkTrace RunNtk(PassInputs inputs)
+    {
+        using var estimator = NtkEstimator.Create(inputs.Model, inputs.Batch.Inputs, inputs.Options.Ntk with { Seed = inputs.Options.Seed });
+        return estimator.Trace(null, inputs.CancellationToken);
+    }
+}
