@@ -12,6 +12,11 @@ public static class Program
                 rest.Length > 2 ? rest[2] : null);
             return;
         }
+        if (args is ["--proxy-cost", var costCell])
+        {
+            ProxyCostBenchmarks.Breakdown(costCell);
+            return;
+        }
         if (args is ["--peak-memory", var cell])
         {
             PeakMemory.Run(cell);

@@ -11,14 +11,18 @@ namespace NasiOnnx.Engine.Proxies;
 /// </summary>
 public sealed class StaticPass
 {
-    private StaticPass(ParameterSet parameters, IReadOnlyList<WeightLayer> layers, long macs)
+    private StaticPass(ParameterSet parameters, IReadOnlyList<WeightLayer> layers, long macs, StaticShapes shapes)
     {
+        Shapes = shapes;
         Parameters = parameters;
         Layers = layers;
         Macs = macs;
     }
 
     public ParameterSet Parameters { get; }
+
+    /// <summary>Every value's shape and type at batch 1.</summary>
+    public StaticShapes Shapes { get; }
 
     public IReadOnlyList<WeightLayer> Layers { get; }
 
@@ -45,6 +49,6 @@ public sealed class StaticPass
         var parameters = ParameterSet.Of(model);
         var names = parameters.Names.ToHashSet(StringComparer.Ordinal);
         var shapes = StaticShapes.Probe(model, new Dictionary<string, long[]> { [signature.Input] = [1, .. signature.SampleShape] });
-        return new StaticPass(parameters, WeightLayer.Of(model, names), FlopCount.Macs(model, shapes));
+        return new StaticPass(parameters, WeightLayer.Of(model, names), FlopCount.Macs(model, shapes), shapes);
     }
 }

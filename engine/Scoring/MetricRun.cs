@@ -32,13 +32,14 @@ public sealed class MetricRun : IDisposable
         try
         {
             var errors = new Dictionary<ScoringPass, Exception>();
-            foreach (var pass in entries.SelectMany(e => e.Needs).Distinct().Order())
+            foreach (var pass in entries.SelectMany(e => e.Needs).SelectMany(p => PassTable.Requires(p).Append(p)).Distinct().Order())
             {
                 inputs.CancellationToken.ThrowIfCancellationRequested();
                 try
                 {
+                    var clock = System.Diagnostics.Stopwatch.StartNew();
                     var result = PassTable.Run(pass, inputs, passes);
-                    passes.Add(pass, result);
+                    passes.Add(pass, result, clock.Elapsed.TotalSeconds);
                     if (PassTable.Provider(result) is { } p) passes.Provider = p;
                 }
                 catch (NasiException e)

@@ -23,7 +23,8 @@ public static class MetricTable
             "NASI's objective R = S − μ·max(0, S − ν) (needs --nu)", InAll: false),
         new("ntk", ["ntk", "ntk_se"], [ScoringPass.Ntk],
             c => c.Passes.Get<NtkTrace>(ScoringPass.Ntk) is var t ? [t.Trace, t.StandardError] : [],
-            "NTK trace Σ_x ‖∂f(x)/∂θ‖²_F = E_v ‖J v‖², finite-perturbation JVPs, with its standard error"),
+            "NTK trace Σ_x ‖∂f(x)/∂θ‖²_F = E_v ‖J v‖², finite-perturbation JVPs, with its standard error (not in all: its probes cost ~10 NASI scores)",
+            InAll: false),
         new("params", ["params"], [None],
             c => [c.Parameters],
             "parameter count: float initializers of rank ≥ 1 that are trained (not BatchNorm statistics)"),
@@ -39,6 +40,21 @@ public static class MetricTable
         new("zico", ["zico"], [None, Gradient, SecondGradient],
             c => [GradientProxies.Zico(Layers(c), [c.Passes.Get<GradientPass>(Gradient).Score.Gradients, c.Passes.Get<NasiScore>(SecondGradient).Gradients])],
             "Σ_layers log Σ mean|g|/std(g) over two batches' ∂L/∂W (Li et al., ICLR 2023; SLDGroup/ZiCo)"),
+        new("synflow", ["synflow"], [Synflow],
+            c => [c.Passes.Get<SynflowPass>(Synflow).Score()],
+            "Σ_layers Σ |W| ⊙ ∂R/∂W, R = Σ f(1) with |θ| and BatchNorm as identity (Tanaka et al. 2020; zero-cost-nas synflow)"),
+        new("nwot", ["nwot"], [Activations],
+            c => [Nwot(c)],
+            "log|det K|, K_ij = Σ_ReLUs (N_A − Hamming(c_i, c_j)), c = [x > 0] at each ReLU input (Mellor et al. 2021; NASLib nwot)"),
+        new("jacob_cov", ["jacob_cov"], [Probes],
+            c => [JacobCov.Score(c.Passes.Get<ProbePass>(Probes).InputJacobian())],
+            "−Σ (log(λ + k) + 1/(λ + k)), λ the eigenvalues of corrcoef of ∂(Σf)/∂x_i, k = 1e-5 (zero-cost-nas jacob_cov)"),
+        new("fisher", ["fisher"], [None, Probes],
+            c => [ProbeProxies.Fisher(Layers(c), c.Passes.Get<ProbePass>(Probes).ChannelGradients(), c.Passes.Get<StaticPass>(None).Values)],
+            "Σ_layers Σ_k ½ mean_n (Σ_pos y ⊙ ∂L/∂y)²_nk · |W|/C_out at every Conv/Gemm output (zero-cost-nas fisher)"),
+        new("grasp", ["grasp"], [None, Probes],
+            c => [ProbeProxies.Grasp(Layers(c), c.Passes.Get<StaticPass>(None).Values, c.Passes.Get<ProbePass>(Probes).HessianGradient())],
+            "Σ_layers Σ −W ⊙ (H ∂L/∂W), H over the layer weights (Wang et al. 2020; zero-cost-nas grasp)"),
     ];
 
     private static readonly Dictionary<string, MetricEntry> ByName =
@@ -54,6 +70,14 @@ public static class MetricTable
     public static double Objective(double s, ScoringOptions options) =>
         options.Nu is { } nu ? s - options.Mu * Math.Max(0, s - nu)
             : throw new MetricUnavailableException("the objective R = S − μ·max(0, S − ν) needs ν (--nu)");
+
+    private static double Nwot(MetricContext c)
+    {
+        var relu = c.Passes.Get<ActivationPass>(Activations).ReluInputs;
+        if (relu.Count == 0) throw new MetricUnavailableException("the model has no Relu node");
+        var b = c.Options.BatchSize;
+        return Naswot.LogAbsDet(Naswot.Kernel(relu, b), b);
+    }
 
     private static IReadOnlyList<WeightLayer> Layers(MetricContext c)
     {

@@ -12,7 +12,16 @@ public sealed class PassResults : IDisposable
     /// <summary>"CPU" or "CUDA", from the last pass that ran a session.</summary>
     public string Provider { get; set; } = "";
 
-    public void Add(ScoringPass pass, object result) => _results[pass] = result;
+    /// <summary>Wall-clock seconds each pass took (the lazy parts of a pass are charged to the metric that asks).</summary>
+    public IReadOnlyDictionary<ScoringPass, double> Seconds => _seconds;
+
+    private readonly Dictionary<ScoringPass, double> _seconds = [];
+
+    public void Add(ScoringPass pass, object result, double seconds = 0)
+    {
+        _results[pass] = result;
+        _seconds[pass] = seconds;
+    }
 
     public void Fail(ScoringPass pass, string reason) => _failures[pass] = reason;
 

@@ -14,14 +14,28 @@ public static class PassTable
         ScoringPass.None => StaticPass.Run(inputs),
         ScoringPass.Gradient => GradientPass.Run(inputs),
         ScoringPass.SecondGradient => done.Get<GradientPass>(ScoringPass.Gradient).Second(inputs),
+        ScoringPass.Activations => ActivationPass.Run(inputs, done.Get<StaticPass>(ScoringPass.None)),
+        ScoringPass.Probes => ProbePass.Run(inputs, done.Get<StaticPass>(ScoringPass.None)),
+        ScoringPass.Synflow => SynflowPass.Run(inputs, done.Get<StaticPass>(ScoringPass.None)),
         ScoringPass.Ntk => RunNtk(inputs),
         _ => throw new NotSupportedException($"The {pass} pass is not implemented."),
+    };
+
+    /// <summary>The passes <paramref name="pass"/> reads: they run first (the order of <see cref="ScoringPass"/>).</summary>
+    public static IReadOnlyList<ScoringPass> Requires(ScoringPass pass) => pass switch
+    {
+        ScoringPass.SecondGradient => [ScoringPass.Gradient],
+        ScoringPass.Activations or ScoringPass.Probes or ScoringPass.Synflow or ScoringPass.GaussianInit or ScoringPass.TeNas => [ScoringPass.None],
+        _ => [],
     };
 
     /// <summary>The provider a pass's result ran on, where it has one.</summary>
     public static string? Provider(object result) => result switch
     {
         GradientPass g => g.Score.Provider,
+        ActivationPass a => a.Provider,
+        ProbePass p => p.Provider,
+        SynflowPass s => s.Provider,
         NtkTrace t => t.Provider,
         _ => null,
     };

@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Engines;
+using NasiOnnx.Engine.Graphs;
+using NasiOnnx.Engine.Ranking;
+using NasiOnnx.Engine.Runtime;
+using NasiOnnx.Engine.Scoring;
+using NasiOnnx.Models.Nb201;
+using Onnx;
+
+namespace NasiOnnx.Bench;
+
+/// <summary>
+/// What <c>--metric all</c> costs against one NASI score, per NAS-Bench-201 cell (C = 16, N = 5, batch 64, one
+/// intra-op thread, as each <c>nasi rank</c> worker runs): the whole score of a model, build and runs included, as
+/// <see cref="ModelScorer"/> does it. The budget is All ≤ 3 × Nasi.
+/// </summary>
+[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5)]
+public class ProxyCostBenchmarks
+{
+    private ModelProto? _model;
+
+    [Params("default", "all-conv3x3")]
+    public string Cell { get; set; } = "default";
+
+    [GlobalSetup]
+    public void Setup() => _model = Nb201Network.Build(Nb201GradientBenchmarks.Named(Cell), new Nb201NetworkOptions());
+
+    [Benchmark(Baseline = true)]
+    public double Nasi() => Score([Metric.Nasi]).Metric("nasi");
+
+    [Benchmark]
+    public double All() => Score(Metric.ParseList("all")).Metric("nasi");
+
+    private ScoreRow Score(IReadOnlyList<Metric> metrics)
+    {
+        using var scorer = new ModelScorer(Options(metrics));
+        return scorer.Score(new Candidate(Cell, () => _model!), CancellationToken.None);
+    }
+
+    private static ScoringOptions Options(IReadOnlyList<Metric> metrics) => new()
+    {
+        Metrics = metrics,
+        Runtime = new RuntimeOptions { Provider = ExecutionProvider.Cpu, IntraOpThreads = 1 },
+    };
+
+    /// <summary>
+    /// <c>-- --proxy-cost CELL</c>: one NASI score, then every metric of <c>all</c> alone and all together, with the
+    /// seconds of each pass: where <c>all</c> spends its time. A stopwatch, not BenchmarkDotNet: for reading, not quoting.
+    /// </summary>
+    public static void Breakdown(string cell)
+    {
+        var model = Nb201Network.Build(Nb201GradientBenchmarks.Named(cell), new Nb201NetworkOptions());
+        var signature = ModelSignature.Of(model, 64);
+        var nasi = Time([Metric.Nasi], model, signature, out _);
+        Console.WriteLine($"nasi alone: {nasi:F2} s");
+        foreach (var m in Metric.ParseList("all"))
+            Console.WriteLine($"{m.Name,-12} alone: {Time([m], model, signature, out _) / nasi:F2} × nasi");
+        var all = Time(Metric.ParseList("all"), model, signature, out var passes);
+        Console.WriteLine($"all: {all:F2} s = {all / nasi:F2} × nasi; passes: " +
+                          string.Join(", ", passes.Select(kv => $"{kv.Key} {kv.Value:F2} s")));
+    }
+
+    private static double Time(IReadOnlyList<Metric> metrics, ModelProto model, ModelSignature signature, out IReadOnlyDictionary<ScoringPass, double> passes)
+    {
+        var scorer = new ModelScorer(Options(metrics));
+        var clock = Stopwatch.StartNew();
+        var prepared = scorer.Prepare(model, "bench");
+        var data = scorer.OpenData(signature);
+        using var run = MetricRun.Run(new PassInputs(prepared, signature, ParameterSet.Of(prepared).Count, data.Draw(64), data,
+            scorer.Options, CancellationToken.None), scorer.Options.Metrics);
+        passes = run.Passes.Seconds.ToDictionary();
+        return clock.Elapsed.TotalSeconds;
+    }
+}
