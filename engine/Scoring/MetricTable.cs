@@ -46,6 +46,19 @@ public static class MetricTable
         new("nwot", ["nwot"], [Activations],
             c => [Nwot(c)],
             "log|det K|, K_ij = Σ_ReLUs (N_A − Hamming(c_i, c_j)), c = [x > 0] at each ReLU input (Mellor et al. 2021; NASLib nwot)"),
+        new("meco", ["meco"], [Activations],
+            c => [Meco.Score(c.Passes.Get<ActivationPass>(Activations).FeatureMaps)],
+            "Σ over every 4-D node output of one sample of λ_min of its C × C channel correlation matrix (Jiang et al., NeurIPS 2023)"),
+        new("zen", ["zen"], [GaussianInit],
+            c => [c.Passes.Get<GaussianInitPass>(GaussianInit).Zen],
+            "log mean_n Σ|f(x) − f(x + 0.01ε)| before global pooling + Σ_BN log √mean(running_var), N(0,1) weights (Lin et al. 2021)"),
+        new("swap", ["swap"], [GaussianInit],
+            c => [c.Passes.Get<GaussianInitPass>(GaussianInit).Swap],
+            "distinct ReLU activation patterns of the neurons over 16 samples, N(0,1) weights (Peng et al., ICLR 2024)"),
+        new("te_nas", ["te_nas", "te_nas_regions"], [TeNas, Activations],
+            c => [c.Passes.Get<TeNasPass>(TeNas).Condition, Regions(c)],
+            "TE-NAS: condition number of the 16-sample NTK of Σ_c f_c over the weights; distinct ReLU patterns over the batch (Chen et al. 2021). Not in all: 16 backward passes",
+            InAll: false),
         new("jacob_cov", ["jacob_cov"], [Probes],
             c => [JacobCov.Score(c.Passes.Get<ProbePass>(Probes).InputJacobian())],
             "−Σ (log(λ + k) + 1/(λ + k)), λ the eigenvalues of corrcoef of ∂(Σf)/∂x_i, k = 1e-5 (zero-cost-nas jacob_cov)"),
@@ -77,6 +90,13 @@ public static class MetricTable
         if (relu.Count == 0) throw new MetricUnavailableException("the model has no Relu node");
         var b = c.Options.BatchSize;
         return Naswot.LogAbsDet(Naswot.Kernel(relu, b), b);
+    }
+
+    private static double Regions(MetricContext c)
+    {
+        var relu = c.Passes.Get<ActivationPass>(Activations).ReluInputs;
+        return relu.Count > 0 ? Patterns.DistinctSamplePatterns(relu.Select(r => r.Value), c.Options.BatchSize)
+            : throw new MetricUnavailableException("the model has no Relu node");
     }
 
     private static IReadOnlyList<WeightLayer> Layers(MetricContext c)

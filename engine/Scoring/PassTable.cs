@@ -15,8 +15,10 @@ public static class PassTable
         ScoringPass.Gradient => GradientPass.Run(inputs),
         ScoringPass.SecondGradient => done.Get<GradientPass>(ScoringPass.Gradient).Second(inputs),
         ScoringPass.Activations => ActivationPass.Run(inputs, done.Get<StaticPass>(ScoringPass.None)),
-        ScoringPass.Probes => ProbePass.Run(inputs, done.Get<StaticPass>(ScoringPass.None)),
+        ScoringPass.Probes => ProbePass.Run(inputs, done.Get<StaticPass>(ScoringPass.None), done.Get<ActivationPass>(ScoringPass.Activations)),
         ScoringPass.Synflow => SynflowPass.Run(inputs, done.Get<StaticPass>(ScoringPass.None)),
+        ScoringPass.GaussianInit => GaussianInitPass.Run(inputs, done.Get<StaticPass>(ScoringPass.None)),
+        ScoringPass.TeNas => TeNasPass.Run(inputs, done.Get<StaticPass>(ScoringPass.None)),
         ScoringPass.Ntk => RunNtk(inputs),
         _ => throw new NotSupportedException($"The {pass} pass is not implemented."),
     };
@@ -25,7 +27,8 @@ public static class PassTable
     public static IReadOnlyList<ScoringPass> Requires(ScoringPass pass) => pass switch
     {
         ScoringPass.SecondGradient => [ScoringPass.Gradient],
-        ScoringPass.Activations or ScoringPass.Probes or ScoringPass.Synflow or ScoringPass.GaussianInit or ScoringPass.TeNas => [ScoringPass.None],
+        ScoringPass.Probes => [ScoringPass.None, ScoringPass.Activations],
+        ScoringPass.Activations or ScoringPass.Synflow or ScoringPass.GaussianInit or ScoringPass.TeNas => [ScoringPass.None],
         _ => [],
     };
 
@@ -36,6 +39,8 @@ public static class PassTable
         ActivationPass a => a.Provider,
         ProbePass p => p.Provider,
         SynflowPass s => s.Provider,
+        GaussianInitPass z => z.Provider,
+        TeNasPass t => t.Provider,
         NtkTrace t => t.Provider,
         _ => null,
     };
