@@ -23,6 +23,7 @@ public static class Program
             MergeCommand.Create(io),
             InfoCommand.Create(io),
             EvaluateCommand.Create(io),
+            FitEnsembleCommand.Create(io),
         };
         var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
         try

@@ -13,7 +13,7 @@ namespace NasiOnnx.Engine.Scoring;
 /// </summary>
 public static class MetricTable
 {
-    public static IReadOnlyList<MetricEntry> Entries { get; } =
+    public static IReadOnlyList<MetricEntry> Entries { get; } = WithEnsemble(
     [
         new("nasi", ["nasi", "loss"], [Gradient],
             c => c.Passes.Get<GradientPass>(Gradient).Score is var s ? [s.Score, s.Loss] : [],
@@ -68,7 +68,7 @@ public static class MetricTable
         new("grasp", ["grasp"], [None, Probes],
             c => [ProbeProxies.Grasp(Layers(c), c.Passes.Get<StaticPass>(None).Values, c.Passes.Get<ProbePass>(Probes).HessianGradient())],
             "Σ_layers Σ −W ⊙ (H ∂L/∂W), H over the layer weights (Wang et al. 2020; zero-cost-nas grasp)"),
-    ];
+    ]);
 
     private static readonly Dictionary<string, MetricEntry> ByName =
         Entries.ToDictionary(e => e.Name, StringComparer.OrdinalIgnoreCase);
@@ -90,6 +90,33 @@ public static class MetricTable
         if (relu.Count == 0) throw new MetricUnavailableException("the model has no Relu node");
         var b = c.Options.BatchSize;
         return Naswot.LogAbsDet(Naswot.Kernel(relu, b), b);
+    }
+
+    private static double Ensemble(MetricContext c)
+    {
+        var model = EnsembleCoefficients.Model;
+        if (model.Members.Count == 0) throw new MetricUnavailableException("the ensemble is not fitted (nasi fit-ensemble)");
+        return model.Score(name =>
+        {
+            try
+            {
+                return c.Value(name);
+            }
+            catch (MetricUnavailableException)
+            {
+                return double.NaN; // counts as the member's lowest percentile
+            }
+        });
+    }
+
+    /// <summary>The proxies, then <c>ensemble</c>, which needs its members' passes.</summary>
+    private static MetricEntry[] WithEnsemble(MetricEntry[] proxies)
+    {
+        var members = EnsembleCoefficients.Model.Members.Select(m => m.Metric).ToHashSet(StringComparer.Ordinal);
+        ScoringPass[] needs = [None, .. proxies.Where(e => members.Contains(e.Name)).SelectMany(e => e.Needs).Distinct()];
+        return [.. proxies, new("ensemble", ["ensemble"], needs, c => [Ensemble(c)],
+            "Σ w·percentile among the dev cells of a few proxies, fitted on the dev sample alone (EnsembleCoefficients; nasi fit-ensemble)",
+            InAll: members.Count > 0)];
     }
 
     private static double Regions(MetricContext c)
