@@ -24,16 +24,16 @@ public sealed record EnsembleMember(string Metric, int Weight, int Sign, IReadOn
     private double Interpolate(double value)
     {
         var q = Quantiles;
-        if (value <= q[0]) return 0;
-        if (value >= q[^1]) return 1;
+        var last = q.Count - 1;
+        // A value the dev sample holds at several quantiles (ties, e.g. the dead cells' zeros): the middle of that span.
+        var first = -1;
+        for (var i = 0; i <= last; i++)
+            if (q[i] == value) { if (first < 0) first = i; else if (i == last || q[i + 1] != value) return (first + i) / 2.0 / last; }
+        if (first >= 0) return (double)first / last;
+        if (value < q[0]) return 0;
+        if (value > q[last]) return 1;
         var hi = 1;
         while (q[hi] < value) hi++;
-        var lo = hi - 1;
-        // Equal quantiles (ties in the dev sample): the middle of their span.
-        var first = lo;
-        while (first > 0 && q[first - 1] == q[lo]) first--;
-        var fraction = q[hi] == q[lo] ? 0.5 : (value - q[lo]) / (q[hi] - q[lo]);
-        var position = value == q[lo] ? (first + lo) / 2.0 : lo + fraction;
-        return position / (q.Count - 1);
+        return (hi - 1 + (value - q[hi - 1]) / (q[hi] - q[hi - 1])) / last;
     }
 }

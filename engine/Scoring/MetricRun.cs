@@ -22,6 +22,12 @@ public sealed class MetricRun : IDisposable
     /// <summary>Every column of the requested metrics; NaN where a metric could not be computed.</summary>
     public IReadOnlyDictionary<string, double> Values { get; }
 
+    /// <summary>Seconds each metric took to form its numbers (the lazy runs of a shared pass are charged to the first
+    /// metric that asks for them).</summary>
+    public IReadOnlyDictionary<string, double> MetricSeconds => _metricSeconds;
+
+    private readonly Dictionary<string, double> _metricSeconds = new(StringComparer.Ordinal);
+
     /// <summary>"metric: why" for each requested metric that could not be computed.</summary>
     public IReadOnlyList<string> Missing { get; }
 
@@ -53,12 +59,14 @@ public sealed class MetricRun : IDisposable
             foreach (var column in MetricTable.Columns(metrics)) values[column] = double.NaN;
             var firsts = new Dictionary<string, double>(StringComparer.Ordinal);
             var missing = new List<string>();
+            var metricSeconds = new Dictionary<string, double>(StringComparer.Ordinal);
             Exception? first = null;
             MetricContext context = null!;
             context = new MetricContext(inputs.Model, inputs.Parameters, inputs.Options, passes, FirstValue);
             foreach (var entry in entries)
             {
                 inputs.CancellationToken.ThrowIfCancellationRequested();
+                var clock = System.Diagnostics.Stopwatch.StartNew();
                 try
                 {
                     var numbers = Compute(entry);
@@ -69,13 +77,16 @@ public sealed class MetricRun : IDisposable
                     missing.Add($"{entry.Name}: {e.Message}");
                     first ??= entry.Needs.Select(p => errors.GetValueOrDefault(p)).FirstOrDefault(x => x is not null) ?? e;
                 }
+                metricSeconds[entry.Name] = clock.Elapsed.TotalSeconds;
             }
             if (missing.Count == entries.Count)
             {
                 if (entries.Count == 1) ExceptionDispatchInfo.Capture(first!).Throw();
                 throw new NasiException(string.Join("; ", missing));
             }
-            return new MetricRun(passes, values, missing);
+            var run = new MetricRun(passes, values, missing);
+            foreach (var (k, v) in metricSeconds) run._metricSeconds[k] = v;
+            return run;
 
             double[] Compute(MetricEntry entry)
             {
