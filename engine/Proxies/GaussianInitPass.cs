@@ -10,18 +10,20 @@ namespace NasiOnnx.Engine.Proxies;
 /// The forward-only proxies that redraw the weights first, as Zen-NAS's and SWAP's <c>network_weight_gaussian_init</c>
 /// does: every weight-layer weight N(0, 1), their biases 0, every BatchNorm scale 1 and bias 0 (seeded per tensor).
 /// <list type="bullet">
-/// <item>Zen-NAS (Lin et al., ICCV 2021; idstcv/ZenNAS and NASLib <c>zen</c>): the feature map before the global
-/// average pool for the batch x and for x + 0.01·ε (ε Gaussian), Δ = mean_n Σ |f(x) − f(x + 0.01ε)|, and
+/// <item>Zen-NAS (Lin et al., ICCV 2021; idstcv/ZenNAS <c>compute_zen_score.py</c>, batch 16): the feature map before
+/// the global average pool for x and for x + 0.01·ε (ε Gaussian), Δ = mean_n Σ |f(x) − f(x + 0.01ε)|, and
 /// zen = log Δ + Σ_BN log √(mean_c running_var), where running_var is what PyTorch's BatchNorm (momentum 0.1, from 1)
 /// holds after those two forward passes: 0.81 + 0.09·v₁ + 0.1·v₂, v the unbiased batch variance of each channel.</item>
-/// <item>SWAP (Peng et al., ICLR 2024; pym1024/SWAP): on 16 samples, every ReLU output's sign as a pattern across the
-/// samples, and the number of distinct patterns over all neurons.</item>
+/// <item>SWAP (Peng et al., ICLR 2024; pym1024/SWAP <c>correlation.py</c>, 16 samples): every ReLU output's sign as a
+/// pattern across the samples, and the number of distinct patterns over all neurons.</item>
 /// </list>
+/// Both read the first 16 samples of the batch (x above), so SWAP's patterns come from Zen-NAS's first forward pass:
+/// two forward passes of 16 samples in all.
 /// </summary>
 public sealed class GaussianInitPass
 {
-    /// <summary>SWAP's batch: <c>--input_samples 16</c> in its reference script.</summary>
-    public const int SwapSamples = 16;
+    /// <summary>Zen-NAS's and SWAP's batch: <c>--batch_size 16</c> and <c>--input_samples 16</c> in their reference scripts.</summary>
+    public const int Samples = 16;
 
     /// <summary>Zen-NAS's mixup γ.</summary>
     public const float MixupGamma = 0.01f;
@@ -61,31 +63,33 @@ public sealed class GaussianInitPass
 
         using var session = SessionFactory.Create(taps.Model, inputs.Options.Runtime);
         var input = inputs.Signature.Input;
-        var x = inputs.Batch.Inputs;
+        var n = (int)Math.Min(Samples, inputs.Batch.Inputs.Shape[0]);
+        long[] shape = [n, .. inputs.Batch.Inputs.Shape[1..]];
+        var x = new Tensor(inputs.Batch.Inputs.Data[..(int)Tensor.Count(shape)], shape);
+        List<string> fetch = [.. reluTaps, .. bnFetch];
+        if (preGap is not null) fetch.Add(preGap);
+        var distinct = fetch.Distinct().ToList();
+        var a = distinct.Count == 0 ? [] : session.Run(new Dictionary<string, Tensor> { [input] = x }, null, distinct);
+        Tensor From(Tensor[] r, string name) => r[distinct.IndexOf(name)];
+
+        double? swap = null;
+        string? swapMissing = null;
+        if (reluTaps.Count == 0) swapMissing = "the model has no Relu on a 4-D value";
+        else swap = Patterns.DistinctNeuronPatterns(reluTaps.Select(t => From(a, t)), n);
 
         double? zen = null;
         string? zenMissing = null;
         if (preGap is null) zenMissing = "the model has no global average pool (GlobalAveragePool, or ReduceMean over the spatial axes) before its output";
         else
         {
-            var noise = Tensor.Zeros(x.Shape);
+            var noise = Tensor.Zeros(shape);
             Rng.For(inputs.Options.Seed, "zen/mixup").FillGaussian(noise.Data);
-            var mixed = new Tensor(x.Data.Select((v, i) => v + MixupGamma * noise.Data[i]).ToArray(), x.Shape);
-            var a = session.Run(new Dictionary<string, Tensor> { [input] = x }, null, [preGap, .. bnFetch]);
-            var b = session.Run(new Dictionary<string, Tensor> { [input] = mixed }, null, [preGap, .. bnFetch]);
-            List<Tensor> PerNode(Tensor[] r) => bnInputs.Select(n => r[1 + bnFetch.IndexOf(n)]).ToList();
-            zen = ZenScore(a[0], b[0], PerNode(a), PerNode(b));
-        }
-
-        double? swap = null;
-        string? swapMissing = null;
-        if (reluTaps.Count == 0) swapMissing = "the model has no Relu on a 4-D value";
-        else
-        {
-            var n = (int)Math.Min(SwapSamples, x.Shape[0]);
-            long[] shape = [n, .. x.Shape[1..]];
-            var first = new Tensor(x.Data[..(int)Tensor.Count(shape)], shape);
-            swap = Patterns.DistinctNeuronPatterns(session.Run(new Dictionary<string, Tensor> { [input] = first }, null, reluTaps), n);
+            var mixed = new Tensor(x.Data.Select((v, i) => v + MixupGamma * noise.Data[i]).ToArray(), shape);
+            List<string> second = [preGap, .. bnFetch];
+            var b = session.Run(new Dictionary<string, Tensor> { [input] = mixed }, null, second.Distinct().ToList());
+            var secondDistinct = second.Distinct().ToList();
+            zen = ZenScore(From(a, preGap), b[secondDistinct.IndexOf(preGap)],
+                bnInputs.Select(name => From(a, name)).ToList(), bnInputs.Select(name => b[secondDistinct.IndexOf(name)]).ToList());
         }
         return new GaussianInitPass(zen, zenMissing, swap, swapMissing, session.Provider);
     }
