@@ -16,13 +16,13 @@ public static class MetricTable
     public static IReadOnlyList<MetricEntry> Entries { get; } = WithEnsemble(
     [
         new("nasi", ["nasi", "loss"], [Gradient],
-            c => c.Passes.Get<GradientPass>(Gradient).Score is var s ? [s.Score, s.Loss] : [],
+            c => [c.Passes.Get<GradientPass>(Gradient).Score.Score, c.Passes.Get<GradientPass>(Gradient).Score.Loss],
             "NASI's S = ‖∇θ (1/b) Σ CE‖², every parameter, batch-statistics BatchNorm (Shu et al., ICLR 2022)"),
         new("objective", ["objective"], [Gradient],
             c => [Objective(c.Passes.Get<GradientPass>(Gradient).Score.Score, c.Options)],
             "NASI's objective R = S − μ·max(0, S − ν) (needs --nu)", InAll: false),
         new("ntk", ["ntk", "ntk_se"], [ScoringPass.Ntk],
-            c => c.Passes.Get<NtkTrace>(ScoringPass.Ntk) is var t ? [t.Trace, t.StandardError] : [],
+            c => [c.Passes.Get<NtkTrace>(ScoringPass.Ntk).Trace, c.Passes.Get<NtkTrace>(ScoringPass.Ntk).StandardError],
             "NTK trace Σ_x ‖∂f(x)/∂θ‖²_F = E_v ‖J v‖², finite-perturbation JVPs, with its standard error (not in all: its probes cost ~10 NASI scores)",
             InAll: false),
         new("params", ["params"], [None],
