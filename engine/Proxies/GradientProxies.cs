@@ -27,27 +27,32 @@ public static class GradientProxies
     }
 
     /// <summary>
-    /// ZiCo (Li et al., ICLR 2023; SLDGroup/ZiCo <c>compute_zico.py</c>) over the gradients of two batches: per layer,
-    /// with μ = mean |g| and σ = the population standard deviation of g over the batches, the layer adds
-    /// log Σ_{σ≠0} μ/σ, unless that sum is 0 (a layer without gradient adds nothing). For two batches σ = |g₁ − g₂|/2.
+    /// ZiCo (Li et al., ICLR 2023; SLDGroup/ZiCo <c>compute_zico.py</c>) over the gradients of several batches: per
+    /// layer, with μ = mean |G| and σ = the population standard deviation of G over the batches, the layer adds
+    /// log Σ_{σ≠0} μ/σ, unless that sum is 0 (a layer without gradient adds nothing). G is what the reference reads
+    /// from <c>weight.grad</c> after each batch's backward pass, and its loop never zeroes the gradients: batch k's G is
+    /// the running sum g₁ + … + g_k. For two batches σ = |g₂|/2 and μ = (|g₁| + |g₁ + g₂|)/2.
     /// </summary>
     public static double Zico(IEnumerable<WeightLayer> layers, IReadOnlyList<IReadOnlyDictionary<string, Tensor>> batches)
     {
         if (batches.Count < 2) throw new ArgumentException("ZiCo needs the gradients of at least two batches.", nameof(batches));
         double total = 0;
         var n = batches.Count;
+        var cumulative = new double[n];
         foreach (var l in layers)
         {
             var gs = batches.Select(b => b[l.Weight].Data).ToArray();
             double sum = 0;
             for (var i = 0; i < gs[0].Length; i++)
             {
+                double running = 0;
+                for (var k = 0; k < n; k++) cumulative[k] = running += gs[k][i];
                 double mean = 0, meanAbs = 0;
-                for (var k = 0; k < n; k++) { mean += gs[k][i]; meanAbs += Math.Abs((double)gs[k][i]); }
+                for (var k = 0; k < n; k++) { mean += cumulative[k]; meanAbs += Math.Abs(cumulative[k]); }
                 mean /= n;
                 meanAbs /= n;
                 double variance = 0;
-                for (var k = 0; k < n; k++) { var d = gs[k][i] - mean; variance += d * d; }
+                for (var k = 0; k < n; k++) { var d = cumulative[k] - mean; variance += d * d; }
                 var std = Math.Sqrt(variance / n);
                 if (std != 0) sum += meanAbs / std;
             }

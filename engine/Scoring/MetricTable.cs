@@ -39,7 +39,7 @@ public static class MetricTable
             "Σ_layers Σ |W ⊙ ∂L/∂W| (Lee et al. 2019; zero-cost-nas snip)"),
         new("zico", ["zico"], [None, Gradient, SecondGradient],
             c => [GradientProxies.Zico(Layers(c), [c.Passes.Get<GradientPass>(Gradient).Score.Gradients, c.Passes.Get<NasiScore>(SecondGradient).Gradients])],
-            "Σ_layers log Σ mean|g|/std(g) over two batches' ∂L/∂W (Li et al., ICLR 2023; SLDGroup/ZiCo)"),
+            "Σ_layers log Σ mean|G|/std(G), G = g₁ then g₁ + g₂, the accumulated ∂L/∂W of two batches (Li et al., ICLR 2023; SLDGroup/ZiCo)"),
         new("synflow", ["synflow"], [Synflow],
             c => [c.Passes.Get<SynflowPass>(Synflow).Score()],
             "Σ_layers Σ |W| ⊙ ∂R/∂W, R = Σ f(1) with |θ| and BatchNorm as identity (Tanaka et al. 2020; zero-cost-nas synflow)"),

@@ -61,14 +61,16 @@ public class ProxyReferenceTests
 
     private static double AbsDot(double[] a, double[] b) => a.Select((v, i) => Math.Abs(v * b[i])).Sum();
 
-    /// <summary>ZiCo's layer term written again from the paper: log Σ_{σ≠0} mean|g| / σ over two batches.</summary>
+    /// <summary>ZiCo's layer term written again from its code: log Σ_{σ≠0} mean|G| / σ(G) over the gradients G the
+    /// reference reads after each batch, which accumulate (g₁, then g₁ + g₂).</summary>
     private static double ZicoLayer(double[] g1, double[] g2)
     {
         double sum = 0;
         for (var i = 0; i < g1.Length; i++)
         {
-            var std = Math.Abs(g1[i] - g2[i]) / 2;
-            if (std > 0) sum += (Math.Abs(g1[i]) + Math.Abs(g2[i])) / 2 / std;
+            double a = g1[i], b = g1[i] + g2[i];
+            var std = Math.Abs(a - b) / 2;
+            if (std > 0) sum += (Math.Abs(a) + Math.Abs(b)) / 2 / std;
         }
         return sum == 0 ? 0 : Math.Log(sum);
     }
