@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Engines;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using NasiOnnx.Engine.Graphs;
 using NasiOnnx.Engine.Ranking;
 using NasiOnnx.Engine.Runtime;
@@ -15,9 +18,17 @@ namespace NasiOnnx.Bench;
 /// intra-op thread, as each <c>nasi rank</c> worker runs): the whole score of a model, build and runs included, as
 /// <see cref="ModelScorer"/> does it. The budget is All ≤ 3 × Nasi.
 /// </summary>
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5)]
+[Config(typeof(InProcessMonitoring))]
 public class ProxyCostBenchmarks
 {
+    /// <summary>Whole scores of several seconds: a few monitored iterations, run in process (no generated project to
+    /// build, whose two-minute build timeout a loaded 2-core machine overruns) with room for minutes per iteration.</summary>
+    private sealed class InProcessMonitoring : ManualConfig
+    {
+        public InProcessMonitoring() => AddJob(Job.Default.WithStrategy(RunStrategy.Monitoring).WithLaunchCount(1)
+            .WithWarmupCount(1).WithIterationCount(5).WithToolchain(new InProcessEmitToolchain(TimeSpan.FromHours(3), logOutput: true)));
+    }
+
     private ModelProto? _model;
 
     [Params("default", "all-conv3x3")]
