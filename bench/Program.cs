@@ -22,6 +22,11 @@ public static class Program
             Exports.ExportCollectionRun.Run(dir.FirstOrDefault());
             return;
         }
+        if (args is ["--proxy-cost", var costCell])
+        {
+            ProxyCostBenchmarks.Breakdown(costCell);
+            return;
+        }
         if (args is ["--peak-memory", var cell])
         {
             PeakMemory.Run(cell);

@@ -25,6 +25,7 @@ public static class Program
             EvaluateCommand.Create(io),
             LookupCommand.Create(io),
             StudyCommand.Create(io),
+            FitEnsembleCommand.Create(io),
         };
         var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
         try

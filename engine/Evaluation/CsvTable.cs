@@ -42,6 +42,37 @@ public sealed class CsvTable
         }
     }
 
+    /// <summary>
+    /// The tables joined by their id column (the first of <paramref name="idColumns"/> each has): the rows of the first
+    /// table that every other table has too, with every table's columns; a column two tables share is kept from the
+    /// first (e.g. the bookkeeping columns of two <c>nasi rank</c> results).
+    /// </summary>
+    public static CsvTable Merge(IReadOnlyList<CsvTable> tables, params string[] idColumns)
+    {
+        if (tables.Count == 1) return tables[0];
+        var ids = tables.Select(t => t.Require(idColumns)).ToList();
+        var columns = new List<string>(tables[0].Columns);
+        var sources = new List<(int Table, int Column)>(columns.Select((_, i) => (0, i)));
+        for (var k = 1; k < tables.Count; k++)
+            for (var i = 0; i < tables[k].Columns.Count; i++)
+                if (i != ids[k] && !columns.Contains(tables[k].Columns[i], StringComparer.OrdinalIgnoreCase))
+                {
+                    columns.Add(tables[k].Columns[i]);
+                    sources.Add((k, i));
+                }
+        var byId = tables.Select((t, k) => t.Rows.GroupBy(r => r[ids[k]]).ToDictionary(g => g.Key, g => g.Last())).ToList();
+        var rows = new List<string[]>();
+        foreach (var row in tables[0].Rows)
+        {
+            var parts = new string[tables.Count][];
+            parts[0] = row;
+            var complete = true;
+            for (var k = 1; k < tables.Count && complete; k++) complete = byId[k].TryGetValue(row[ids[0]], out parts[k]!);
+            if (complete) rows.Add(sources.Select(s => parts[s.Table][s.Column]).ToArray());
+        }
+        return new CsvTable(string.Join(" + ", tables.Select(t => t.Source)), columns, rows);
+    }
+
     public int IndexOf(string column) => Columns.ToList().FindIndex(c => c.Equals(column, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The first of <paramref name="names"/> that is a column, or an error naming them all.</summary>

@@ -49,7 +49,9 @@ public sealed class ScoreEvaluation
         var unmatched = 0;
         foreach (var row in scores.Rows)
         {
-            if (status >= 0 && row[status] != "ok") continue;
+            // A partial row (some metric n/a, e.g. jacob_cov on a cell without input→output path) keeps its other
+            // metrics; only a row that failed altogether is left out. Missing values are skipped metric by metric.
+            if (status >= 0 && row[status].StartsWith("error", StringComparison.Ordinal)) continue;
             var id = canonicalId(row[sid]);
             if (id is null || !truthById.TryGetValue(id, out var t)) { unmatched++; continue; }
             joined.Add(new Joined(id, keep(id),
@@ -67,7 +69,8 @@ public sealed class ScoreEvaluation
         foreach (var s in ScoreColumns)
             foreach (var t in TruthColumns)
             {
-                var all = Rows.Where(r => double.IsFinite(r.Scores[s]) && double.IsFinite(r.Truths[t])).ToList();
+                // ±∞ ranks (NASWOT's log-determinant of a singular kernel is −∞: the lowest score); NaN is missing.
+                var all = Rows.Where(r => !double.IsNaN(r.Scores[s]) && double.IsFinite(r.Truths[t])).ToList();
                 var kept = all.Where(r => r.Kept).ToList();
                 (double, double) Corr(List<Joined> rows) => rows.Count < 2
                     ? (double.NaN, double.NaN)

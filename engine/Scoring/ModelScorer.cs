@@ -1,17 +1,16 @@
 using System.Diagnostics;
 using NasiOnnx.Engine.Data;
 using NasiOnnx.Engine.Graphs;
-using NasiOnnx.Engine.Metrics;
-using NasiOnnx.Engine.Ntk;
 using NasiOnnx.Engine.Ranking;
 using Onnx;
 
 namespace NasiOnnx.Engine.Scoring;
 
 /// <summary>
-/// Scores one model at a time with every requested metric on one batch. A metric that cannot be computed for a
-/// model (an op without a gradient rule, say) leaves its columns empty and the row says why, while the other
-/// metrics still come out. One instance per worker thread.
+/// Scores one model at a time with every requested metric on one batch: <see cref="MetricRun"/> runs the passes the
+/// metrics of <see cref="MetricTable"/> need, once each. A metric that cannot be computed for a model (an op without
+/// a gradient rule, no ReLU for NASWOT, say) leaves its columns empty and the row says why, while the other metrics
+/// still come out. One instance per worker thread.
 /// </summary>
 public sealed class ModelScorer : ICandidateScorer
 {
@@ -19,11 +18,11 @@ public sealed class ModelScorer : ICandidateScorer
     {
         if (options.Metrics.Contains(Metric.Objective) && options.Nu is null)
             throw new NasiException("the objective R = S − μ·max(0, S − ν) needs ν (--nu)");
-        // R is a function of S: asking for R computes S too.
+        // R is a function of S: asking for R reports S too.
         if (options.Metrics.Contains(Metric.Objective) && !options.Metrics.Contains(Metric.Nasi))
             options = options with { Metrics = [Metric.Nasi, .. options.Metrics] };
         Options = options;
-        Metrics = ScoringOptions.Columns(options.Metrics);
+        Metrics = MetricTable.Columns(options.Metrics);
     }
 
     public ScoringOptions Options { get; }
@@ -61,59 +60,18 @@ public sealed class ModelScorer : ICandidateScorer
     {
         var clock = Stopwatch.StartNew();
         var plan = Plan(candidate.Load(), candidate.Id);
-        var (model, batch) = (plan.Model, plan.Batch);
-
-        var values = new Dictionary<string, double>();
-        foreach (var column in Metrics) values[column] = double.NaN;
-        var missing = new List<string>();
-        var provider = "";
-        foreach (var metric in Options.Metrics)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            try
-            {
-                switch (metric)
-                {
-                    case Metric.Nasi:
-                        using (var scorer = NasiScorer.Create(model, plan.ModelInputShape, Options.Runtime))
-                        {
-                            var s = plan.ScoreNasi(scorer);
-                            values["nasi"] = s.Score;
-                            values["loss"] = s.Loss;
-                            if (Options.Nu is { } nu) values["objective"] = s.Score - Options.Mu * Math.Max(0, s.Score - nu);
-                            provider = s.Provider;
-                        }
-                        break;
-                    case Metric.Objective:
-                        break; // with Nasi
-                    case Metric.Ntk:
-                        using (var estimator = NtkEstimator.Create(model, batch.Inputs, plan.Ntk(Options.Ntk, Options.Seed)))
-                        {
-                            var t = estimator.Trace(null, cancellationToken);
-                            values["ntk"] = t.Trace;
-                            values["ntk_se"] = t.StandardError;
-                            provider = t.Provider;
-                        }
-                        break;
-                }
-            }
-            catch (GraphException e) when (Options.Metrics.Count > 1)
-            {
-                missing.Add($"{metric.ToString().ToLowerInvariant()}: {e.Message}");
-            }
-        }
-        if (missing.Count == Options.Metrics.Count(m => m != Metric.Objective)) throw new NasiException(string.Join("; ", missing));
+        using var run = MetricRun.Run(new PassInputs(plan, Options, cancellationToken), Options.Metrics);
         return new ScoreRow
         {
             Id = candidate.Id,
-            Metrics = values,
+            Metrics = run.Values,
             Parameters = plan.Parameters,
             InputShape = plan.InputShapeText,
             Route = plan.RouteName,
             Notes = plan.NotesText,
-            Provider = provider,
+            Provider = run.Passes.Provider,
             Seconds = clock.Elapsed.TotalSeconds,
-            Status = missing.Count == 0 ? ScoreRow.Ok : "partial: " + string.Join("; ", missing),
+            Status = run.Missing.Count == 0 ? ScoreRow.Ok : "partial: " + string.Join("; ", run.Missing),
         };
     }
 

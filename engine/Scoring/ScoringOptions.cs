@@ -43,12 +43,6 @@ public sealed record ScoringOptions
     /// <summary>Refuse models whose estimated memory (weights, gradients, activations) exceeds this many bytes.</summary>
     public long? MaxMemoryBytes { get; init; }
 
-    public static IReadOnlyList<string> Columns(IReadOnlyList<Metric> metrics) =>
-        metrics.SelectMany(m => m switch
-        {
-            Metric.Nasi => new[] { "nasi", "loss" },
-            Metric.Ntk => ["ntk", "ntk_se"],
-            Metric.Objective => ["objective"],
-            _ => [],
-        }).ToList();
+    /// <summary>The result columns of <paramref name="metrics"/>, in order (<see cref="MetricTable.Columns"/>).</summary>
+    public static IReadOnlyList<string> Columns(IReadOnlyList<Metric> metrics) => MetricTable.Columns(metrics);
 }

@@ -44,8 +44,11 @@ public sealed record ScoringPlan(
     public string NotesText => string.Join("; ", Notes);
 
     /// <summary>S on <see cref="Batch"/> with a scorer built for <see cref="ModelInputShape"/>.</summary>
-    public NasiScore ScoreNasi(NasiScorer scorer) =>
-        Route == BatchRoute.PerSample ? scorer.ScoreInChunks(Batch) : scorer.Score(Batch);
+    public NasiScore ScoreNasi(NasiScorer scorer) => ScoreNasi(scorer, Batch);
+
+    /// <summary>S on another batch of the same size (ZiCo's second batch), per chunk when the route says.</summary>
+    public NasiScore ScoreNasi(NasiScorer scorer, Batch batch) =>
+        Route == BatchRoute.PerSample ? scorer.ScoreInChunks(batch) : scorer.Score(batch);
 
     /// <summary>The NTK options with forward passes of <see cref="ModelBatch"/> samples.</summary>
     public NtkOptions Ntk(NtkOptions options, ulong seed) =>

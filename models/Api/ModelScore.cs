@@ -4,6 +4,8 @@ namespace NasiOnnx.Models.Api;
 /// Every number computed for one model, as <c>nasi score --json</c> prints it: the model, its parameter count and
 /// input, the data, each requested metric (null when not requested), the provider and the total time; how the
 /// batch met the model (<see cref="Batch"/>) and what else a reader should know (<see cref="Notes"/>).
+/// <see cref="Metrics"/> holds the columns of every other metric of <see cref="Engine.Scoring.MetricTable"/> that was
+/// asked for (NaN where it could not be computed), and <see cref="Unavailable"/> says why ("metric: reason").
 /// </summary>
 public sealed record ModelScore(
     string Model,
@@ -15,7 +17,9 @@ public sealed record ModelScore(
     NasiSummary? Nasi,
     NtkSummary? Ntk,
     string Provider,
-    double Seconds)
+    double Seconds,
+    IReadOnlyDictionary<string, double>? Metrics = null,
+    IReadOnlyList<string>? Unavailable = null)
 {
     /// <summary>The batch route: "as-is", "relaxed" or "per-sample" (<see cref="Engine.Scoring.BatchRoute"/>).</summary>
     public string Batch { get; init; } = "as-is";

@@ -3,6 +3,7 @@ using NasiOnnx.Engine;
 using NasiOnnx.Engine.Data;
 using NasiOnnx.Engine.Graphs;
 using NasiOnnx.Engine.Metrics;
+using NasiOnnx.Engine.Proxies;
 using NasiOnnx.Engine.Ntk;
 using NasiOnnx.Engine.Ranking;
 using NasiOnnx.Engine.Scoring;
@@ -34,28 +35,24 @@ public static class Nasi
         try
         {
             var clock = Stopwatch.StartNew();
-            var plan = new ModelScorer(options).Plan(model.Load(), model.Id);
+            var scorer = new ModelScorer(options); // validates the metric options
+            var plan = scorer.Plan(model.Load(), model.Id);
+            using var run = MetricRun.Run(new PassInputs(plan, scorer.Options, cancellationToken), scorer.Options.Metrics);
             NasiSummary? nasi = null;
             NtkSummary? ntk = null;
-            var provider = "";
-            if (options.Metrics.Contains(Metric.Nasi) || options.Metrics.Contains(Metric.Objective))
+            if (run.Passes.Find<GradientPass>(ScoringPass.Gradient) is { } g && scorer.Options.Metrics.Contains(Metric.Nasi))
             {
-                using var scorer = NasiScorer.Create(plan.Model, plan.ModelInputShape, options.Runtime);
-                var s = plan.ScoreNasi(scorer);
-                double? objective = options.Nu is { } nu ? s.Score - options.Mu * Math.Max(0, s.Score - nu) : null;
+                var s = g.Score;
+                double? objective = scorer.Options.Nu is { } nu ? MetricTable.Objective(s.Score, scorer.Options) : null;
                 nasi = new NasiSummary(s.Score, s.GradientNorm, s.Loss, s.BuildSeconds, s.RunSeconds, objective);
-                provider = s.Provider;
             }
-            cancellationToken.ThrowIfCancellationRequested();
-            if (options.Metrics.Contains(Metric.Ntk))
-            {
-                using var estimator = NtkEstimator.Create(plan.Model, plan.Batch.Inputs, plan.Ntk(options.Ntk, options.Seed));
-                var t = estimator.Trace(progress, cancellationToken);
+            if (run.Passes.Find<NtkTrace>(ScoringPass.Ntk) is { } t)
                 ntk = new NtkSummary(t.Trace, t.StandardError, t.Probes, t.Converged, t.Seconds);
-                provider = t.Provider;
-            }
+            string[] summarized = ["nasi", "loss", "objective", "ntk", "ntk_se"];
+            var proxies = run.Values.Where(kv => !summarized.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
             return new ModelScore(model.Id, plan.Parameters, plan.Signature.InputShape, plan.Data.Description, plan.Data.Labels.ToString().ToLowerInvariant(),
-                options.Seed, nasi, ntk, provider, clock.Elapsed.TotalSeconds)
+                scorer.Options.Seed, nasi, ntk, run.Passes.Provider, clock.Elapsed.TotalSeconds,
+                proxies.Count > 0 ? proxies : null, run.Missing.Count > 0 ? run.Missing : null)
             {
                 Batch = plan.RouteName,
                 ChannelsLast = plan.ChannelsLast,
@@ -133,7 +130,7 @@ public static class Nasi
             options ??= new NasiSearchOptions();
             options.Validate();
             if (!options.Objective.Equals(NasiSearchOptions.NasiObjective, StringComparison.OrdinalIgnoreCase))
-                return SearchByScore(space, options, data ?? DataOptions.Smooth, progress, cancellationToken);
+                return SearchByScore(space, options, data ?? DataOptions.Gaussian, progress, cancellationToken);
             var supernet = space.BuildSupernet(options.Seed);
             var signature = ModelSignature.Of(supernet, options.BatchSize, source: $"{space.Name} supernet");
             var source = (data ?? DataOptions.Smooth).Open(signature, options.Seed);
@@ -183,9 +180,19 @@ public static class Nasi
             clock.Elapsed.TotalSeconds, clock.Elapsed.TotalSeconds / options.Samples, provider);
     }
 
-    private static Metric ParseObjective(string name) => name.Trim().ToLowerInvariant() switch
+    private static Metric ParseObjective(string name)
     {
-        "ntk" => Metric.Ntk,
-        var other => throw new NasiException($"--objective '{other}': expected nasi or the name of a metric"),
-    };
+        Metric metric;
+        try
+        {
+            metric = Metric.Parse(name);
+        }
+        catch (NasiException)
+        {
+            throw new NasiException($"--objective '{name}': expected nasi or one of {string.Join(", ", MetricTable.Entries.Select(e => e.Name))}");
+        }
+        return metric == Metric.Objective
+            ? throw new NasiException("--objective objective: R needs a ν per model; use --objective nasi, NASI's own search")
+            : metric;
+    }
 }

@@ -37,6 +37,40 @@ public class EvaluateCommandTests
         Assert.That(File.ReadAllBytes(png)[1..4], Is.EqualTo("PNG"u8.ToArray()));
     }
 
+    /// <summary>
+    /// Two results files (two scans with different metrics) are joined by cell; a partial row keeps its other metrics;
+    /// −∞ (NASWOT's singular kernel) ranks lowest instead of being dropped; one PNG compares every score.
+    /// </summary>
+    [Test]
+    public void SeveralScoreFilesJoinPartialRowsCountAndMinusInfinityRanksLowest()
+    {
+        var cells = Nb201Cell.All().Where(c => c.IsConnected).Take(5).ToList();
+        var truth = Path.Combine(_dir, "truth.csv");
+        File.WriteAllLines(truth, new[] { "arch_str,cifar10_test,cifar100_test" }.Concat(cells.Select((c, i) => $"{c},{90 + i},{60 + i}")));
+        var a = Path.Combine(_dir, "a.csv");
+        var b = Path.Combine(_dir, "b.csv");
+        File.WriteAllLines(a, new[] { "id,status,nwot,jacob_cov" }
+            .Concat(cells.Select((c, i) => i == 0 ? $"{c},partial: jacob_cov: constant,-Infinity," : $"{c},ok,{i},{-i}")));
+        File.WriteAllLines(b, new[] { "id,status,zico" }.Concat(cells.Skip(1).Select((c, i) => $"{c},ok,{i}")));
+        var png = Path.Combine(_dir, "compare.png");
+
+        var r = Cli.Run("evaluate", "--scores", a, b, "--truth", truth, "--plot", png, "--json");
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.Err);
+        var doc = System.Text.Json.JsonDocument.Parse(r.Out).RootElement;
+        Assert.That(doc.GetProperty("matched").GetInt32(), Is.EqualTo(4), "the cells both files have");
+        var rows = doc.GetProperty("correlations").EnumerateArray().ToList();
+        double Rho(string score, string acc) => rows.First(e => e.GetProperty("score").GetString() == score && e.GetProperty("truth").GetString() == acc).GetProperty("spearman").GetDouble();
+        Assert.That(Rho("zico", "cifar100_test"), Is.EqualTo(1).Within(1e-12));
+        Assert.That(Rho("jacob_cov", "cifar10_test"), Is.EqualTo(-1).Within(1e-12));
+        Assert.That(doc.GetProperty("plots").EnumerateArray().Single().GetString(), Is.EqualTo(png));
+        Assert.That(File.ReadAllBytes(png)[1..4], Is.EqualTo("PNG"u8.ToArray()));
+
+        var alone = Cli.Run("evaluate", "--scores", a, "--truth", truth, "--metric", "nwot", "--json");
+        var nwot = System.Text.Json.JsonDocument.Parse(alone.Out).RootElement.GetProperty("correlations").EnumerateArray().First();
+        Assert.That(nwot.GetProperty("count").GetInt32(), Is.EqualTo(5), "the partial row's −∞ is a score");
+        Assert.That(nwot.GetProperty("spearman").GetDouble(), Is.EqualTo(1).Within(1e-12));
+    }
+
     [Test]
     public void ScoresThatMatchNothingAreAnError()
     {

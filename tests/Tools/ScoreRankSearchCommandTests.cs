@@ -40,6 +40,34 @@ public class ScoreRankSearchCommandTests
     }
 
     [Test]
+    public void ScoreComputesEveryProxyOfAllAndRefusesAnUnknownName()
+    {
+        var r = Json(Cli.Run(["score", "--arch", "default", "--seed", "3", "--json", "--metric", "all", .. Tiny]));
+        var metrics = r.GetProperty("metrics").EnumerateObject().Select(p => p.Name).ToList();
+        Assert.That(metrics, Is.SupersetOf(new[] { "params", "flops", "grad_norm", "snip", "synflow", "nwot", "jacob_cov", "zico", "meco", "zen", "swap", "fisher", "grasp" }));
+        Assert.That(r.GetProperty("nasi").GetProperty("score").GetDouble(), Is.GreaterThan(0));
+        Assert.That(r.GetProperty("unavailable").ValueKind, Is.EqualTo(JsonValueKind.Null));
+        var bad = Cli.Run(["score", "--arch", "default", "--metric", "nasi,bogus", .. Tiny]);
+        Assert.That(bad.ExitCode, Is.EqualTo(2));
+        Assert.That(bad.Err, Does.Contain("--metric 'bogus'").And.Contain("zico"));
+    }
+
+    [Test]
+    public void RankLeavesOutTheCellsOfAnExcludeFile()
+    {
+        var keep = Nb201Cell.All().Take(2).ToList();
+        var exclude = Path.Combine(_dir, "exclude.csv");
+        File.WriteAllLines(exclude, new[] { "index,arch_str" }.Concat(Nb201Cell.All().Skip(2).Select((c, i) => $"{i},{c}")));
+        var csv = Path.Combine(_dir, "rest.csv");
+        var r = Cli.Run(["rank", "--sample", "2", "--exclude", exclude, "--seed", "5", "--metric", "params", "--out", csv, .. Tiny]);
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.Err);
+        Assert.That(ResultLog.Read(csv).Rows.Select(x => x.Id), Is.EquivalentTo(keep.Select(c => c.ToString())));
+        var tooMany = Cli.Run(["rank", "--sample", "3", "--exclude", exclude, "--metric", "params", .. Tiny]);
+        Assert.That(tooMany.ExitCode, Is.EqualTo(2));
+        Assert.That(tooMany.Err, Does.Contain("--sample 3: expected 1..2"));
+    }
+
+    [Test]
     public void RankScoresASeededSampleAndResumes()
     {
         var csv = Path.Combine(_dir, "rank.csv");

@@ -12,7 +12,7 @@ namespace NasiOnnx.Tools.Cli;
 /// <summary>The options that say what to compute and on which data: shared by score, rank and ntk.</summary>
 public sealed class ScoringCliOptions
 {
-    public Option<string> Metric { get; } = new("--metric") { Description = "Metrics, comma-separated: nasi, ntk, objective (R, needs --nu).", DefaultValueFactory = _ => "nasi" };
+    public Option<string> Metric { get; } = new("--metric") { Description = MetricHelp, DefaultValueFactory = _ => "nasi" };
     public Option<double> Mu { get; } = new("--mu") { Description = "μ of the objective R = S − μ·max(0, S − ν).", DefaultValueFactory = _ => 2.0 };
     public Option<double?> Nu { get; } = new("--nu") { Description = "ν of the objective." };
     public Option<int?> Batch { get; } = new("--batch", "-b") { Description = "Batch size (default: a .npy --data's sample count, else 64)." };
@@ -26,6 +26,10 @@ public sealed class ScoringCliOptions
     public Option<int> Threads { get; } = new("--threads") { Description = "Intra-op threads per session (0 = ONNX Runtime's choice).", DefaultValueFactory = _ => 0 };
     public Option<bool> Spin { get; } = new("--spin") { Description = SpinDescription };
     public Option<string> Provider { get; } = new("--provider") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };
+
+    private static readonly string MetricHelp =
+        "Metrics, comma-separated, or all: " + string.Join(", ", MetricTable.Entries.Select(e => e.Name)) +
+        " (objective R needs --nu). docs/PROXIES.md defines each.";
 
     internal const string SpinDescription = "Idle ONNX Runtime threads spin between ops: faster where nasi has the cores to itself, slower beside other busy work.";
 
@@ -43,17 +47,9 @@ public sealed class ScoringCliOptions
         Labels = ParseLabels(parse.GetValue(Labels)),
     };
 
-    public static IReadOnlyList<Metric> ParseMetrics(string text)
-    {
-        var metrics = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(m => m.ToLowerInvariant() switch
-        {
-            "nasi" => Engine.Scoring.Metric.Nasi,
-            "ntk" => Engine.Scoring.Metric.Ntk,
-            "objective" or "r" => Engine.Scoring.Metric.Objective,
-            _ => throw new NasiException($"--metric '{m}': expected nasi, ntk or objective"),
-        }).Distinct().ToList();
-        return metrics.Count > 0 ? metrics : throw new NasiException("--metric: name at least one metric");
-    }
+    /// <summary>Comma-separated metric names of <see cref="MetricTable"/>, or <c>all</c> (with the objective when
+    /// <paramref name="nuGiven"/>).</summary>
+    public static IReadOnlyList<Metric> ParseMetrics(string text, bool nuGiven = false) => Engine.Scoring.Metric.ParseList(text, nuGiven);
 
     public static LabelMode? ParseLabels(string? text) => text?.ToLowerInvariant() switch
     {
@@ -95,7 +91,7 @@ public sealed class ScoringCliOptions
         ntk.Validate();
         return new ScoringOptions
         {
-            Metrics = ParseMetrics(parse.GetValue(Metric)!),
+            Metrics = ParseMetrics(parse.GetValue(Metric)!, parse.GetValue(Nu) is not null),
             Mu = parse.GetValue(Mu),
             Nu = parse.GetValue(Nu),
             BatchSize = batch,

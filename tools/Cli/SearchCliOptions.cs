@@ -25,7 +25,7 @@ public sealed class SearchCliOptions
     public Option<string> Derive { get; } = new("--derive") { Description = "nb201: each edge's op is the argmax of α* over the four real ops (no-none, DARTS's rule) or over all five (argmax).", DefaultValueFactory = _ => "no-none" };
     public Option<int?> Channels { get; } = new("-C", "--channels") { Description = "Supernet channels (default: nb201 16, darts 8)." };
     public Option<int?> Depth { get; } = new("-N", "--cells") { Description = "Supernet depth: cells per stage (nb201, default 1) or cells (darts, default 5)." };
-    public Option<string> Data { get; } = new("--data") { Description = "smooth (spatially correlated Gaussian images), gaussian (white noise), a .npy file, or cifar10:PATH / cifar100:PATH.", DefaultValueFactory = _ => DataSpec.Smooth };
+    public Option<string?> Data { get; } = new("--data") { Description = "smooth (spatially correlated Gaussian images), gaussian (white noise), a .npy file, or cifar10:PATH / cifar100:PATH (default: smooth for NASI's search, gaussian for a metric --objective, the data its scores are calibrated on)." };
     public Option<string?> LabelFile { get; } = new("--label-file") { Description = "Labels for a .npy --data." };
     public Option<string?> Labels { get; } = new("--labels") { Description = "true or random." };
     public Option<int> Threads { get; } = new("--threads") { Description = "Intra-op threads (0 = ONNX Runtime's choice).", DefaultValueFactory = _ => 0 };
@@ -104,7 +104,7 @@ public sealed class SearchCliOptions
 
     public DataOptions DataOptions(ParseResult parse) => new()
     {
-        Spec = parse.GetValue(Data)!,
+        Spec = DataSpecOf(parse),
         LabelFile = parse.GetValue(LabelFile),
         Labels = ScoringCliOptions.ParseLabels(parse.GetValue(Labels)),
     };
@@ -124,7 +124,10 @@ public sealed class SearchCliOptions
         o.Nu is { } nu ? F("nu", nu) : F("nu-quantile", o.NuQuantile), $"calibration={o.CalibrationSamples}", F("tau", o.Tau), $"mixing={(o.SqrtMixing ? "sqrt" : "linear")}", $"derive={(space is Nb201SearchSpace { DeriveWithoutNone: true } ? "no-none" : "argmax")}",
         $"C={parse.GetValue(Channels)?.ToString(CultureInfo.InvariantCulture) ?? "default"}",
         $"N={parse.GetValue(Depth)?.ToString(CultureInfo.InvariantCulture) ?? "default"}",
-        $"data={parse.GetValue(Data)}", $"labels={parse.GetValue(Labels) ?? "default"}", $"objective={o.Objective}", $"rounds={o.Rounds}", F("xi", o.Xi));
+        $"data={DataSpecOf(parse)}", $"labels={parse.GetValue(Labels) ?? "default"}", $"objective={o.Objective}", $"rounds={o.Rounds}", F("xi", o.Xi));
+
+    private string DataSpecOf(ParseResult parse) => parse.GetValue(Data) ??
+        (parse.GetValue(Objective)!.Equals(NasiSearchOptions.NasiObjective, StringComparison.OrdinalIgnoreCase) ? DataSpec.Smooth : DataSpec.Gaussian);
 
     private static string F(string name, double v) => $"{name}={v.ToString("R", CultureInfo.InvariantCulture)}";
 }

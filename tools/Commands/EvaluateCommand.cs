@@ -15,18 +15,23 @@ public static class EvaluateCommand
 {
     public static Command Create(ConsoleIO io)
     {
-        var scores = new Option<FileInfo>("--scores") { Description = "Scores CSV (from nasi rank): an id/arch column and metric columns.", Required = true };
+        var scores = new Option<FileInfo[]>("--scores")
+        {
+            Description = "Scores CSV (from nasi rank): an id/arch column and metric columns; several files are joined by id (their cells in common).",
+            Required = true,
+            AllowMultipleArgumentsPerToken = true,
+        };
         var truth = new Option<FileInfo>("--truth") { Description = "Ground-truth CSV with arch_str and accuracy columns.", Required = true };
         var metrics = new Option<string?>("--metric") { Description = "Score columns to evaluate, comma-separated (default: every numeric column but the bookkeeping ones)." };
         var accuracy = new Option<string?>("--accuracy") { Description = "Accuracy columns of the truth file (default: those ending in _test)." };
         var peers = new Option<string?>("--peers") { Description = "Truth-file score columns to compare with (default: params_m and naswot_score where present)." };
-        var plot = new Option<FileInfo?>("--plot") { Description = "Scatter plot PNG (default: next to the scores file)." };
+        var plot = new Option<FileInfo?>("--plot") { Description = "PNG: every score's Spearman per accuracy column (a scatter plot for a single score; default: next to the scores file)." };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table." };
         var command = new Command("evaluate", "Rank correlation (Spearman, Kendall) of scores with ground-truth accuracy.")
             { scores, truth, metrics, accuracy, peers, plot, json };
         command.SetAction(parse => io.Guard(() =>
         {
-            var scoreTable = CsvTable.Read(parse.GetValue(scores)!.FullName);
+            var scoreTable = CsvTable.Merge(parse.GetValue(scores)!.Select(f => CsvTable.Read(f.FullName)).ToList(), "id", "arch", "arch_str");
             var truthTable = CsvTable.Read(parse.GetValue(truth)!.FullName);
             string[] bookkeeping = ["id", "arch", "arch_str", "index", "parameters", "seconds", "status", "input_shape", "provider"];
             var scoreColumns = Split(parse.GetValue(metrics))
@@ -43,14 +48,10 @@ public static class EvaluateCommand
                 id => Nb201Cell.Parse(id).IsConnected);
             var rows = evaluation.Correlations();
 
-            var plotPath = parse.GetValue(plot)?.FullName ?? Path.ChangeExtension(scoreTable.Source, null) + ".png";
-            var plots = new List<string>();
-            foreach (var column in scoreColumns)
-            {
-                var path = scoreColumns.Count == 1 ? plotPath : Path.ChangeExtension(plotPath, null) + $"-{column}.png";
-                ScatterPlot.Save(evaluation, column, truthColumns[0], path);
-                plots.Add(path);
-            }
+            var plotPath = parse.GetValue(plot)?.FullName ?? Path.ChangeExtension(parse.GetValue(scores)![0].FullName, null) + ".png";
+            if (scoreColumns.Count == 1) ScatterPlot.Save(evaluation, scoreColumns[0], truthColumns[0], plotPath);
+            else CorrelationPlot.Save(rows, $"{evaluation.Rows.Count} cells of {Path.GetFileName(truthTable.Source)}", plotPath);
+            List<string> plots = [plotPath];
 
             if (parse.GetValue(json))
             {
@@ -59,7 +60,7 @@ public static class EvaluateCommand
             }
             io.Out.WriteLine($"{evaluation.Rows.Count} scored cells matched ({evaluation.Rows.Count(r => r.Kept)} connected), {evaluation.UnmatchedScores} unmatched");
             io.Out.WriteLine($"{"score",-16}{"accuracy",-22}{"n",6}{"spearman",10}{"kendall",10}{"n conn",8}{"spearman",10}{"kendall",10}");
-            foreach (var r in rows)
+            foreach (var r in rows.OrderBy(r => truthColumns.IndexOf(r.Truth)))
                 io.Out.WriteLine($"{r.Score,-16}{r.Truth,-22}{r.Count,6}{r.Spearman,10:F3}{r.Kendall,10:F3}{r.ConnectedCount,8}{r.SpearmanConnected,10:F3}{r.KendallConnected,10:F3}");
             foreach (var p in plots) io.Out.WriteLine($"plot: {p}");
             return 0;

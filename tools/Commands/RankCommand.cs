@@ -25,13 +25,14 @@ public static class RankCommand
         var sample = new Option<int?>("--sample") { Description = "Score this many cells drawn uniformly (seeded by --seed)." };
         var cells = new Option<FileInfo?>("--cells") { Description = "A file of cell strings, one per line (or a CSV with an arch_str column)." };
         var all = new Option<bool>("--all") { Description = "Score all 15,625 cells." };
+        var exclude = new Option<FileInfo?>("--exclude") { Description = "Leave out the cells listed in this file (e.g. the dev sample, to draw a report sample from the rest)." };
         var budget = new Option<string?>("--budget") { Description = "Stop after this many cells (e.g. 500) or this much time (e.g. 90s, 20m, 2h)." };
         var output = new Option<string?>("--out", "-o") { Description = "Results file (.csv or .jsonl); rerunning the command resumes it." };
         var workers = new Option<int>("--workers") { Description = "Cells scored in parallel.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var top = new Option<int>("--top", "-k") { Description = "Keep and print the top k.", DefaultValueFactory = _ => 10 };
         var json = new Option<bool>("--json") { Description = "Print the top k as JSON." };
         var command = new Command("rank", "Score many NAS-Bench-201 cells with a metric and keep the top k.")
-            { space, sample, cells, all, budget, output, workers, top, json };
+            { space, sample, cells, all, exclude, budget, output, workers, top, json };
         net.AddTo(command);
         scoring.AddTo(command);
         command.SetAction((parse, ct) => io.GuardAsync(async () =>
@@ -41,7 +42,8 @@ public static class RankCommand
             var seed = parse.GetValue(net.Seed);
             var networkOptions = net.Network(parse);
             var options = scoring.Build(parse, seed);
-            var chosen = Cells(parse.GetValue(sample), parse.GetValue(cells), parse.GetValue(all), seed);
+            var excluded = parse.GetValue(exclude) is { } ex ? ReadCells(ex).ToHashSet() : [];
+            var chosen = Cells(parse.GetValue(sample), parse.GetValue(cells), parse.GetValue(all), seed, excluded);
             var sources = chosen.Select(c => ModelSource.Nb201(c, networkOptions)).ToList();
             var (count, time) = ParseBudget(parse.GetValue(budget));
             var columns = new ModelScorer(options).Metrics; // validates the metric options too
@@ -63,16 +65,17 @@ public static class RankCommand
         return command;
     }
 
-    private static IReadOnlyList<Nb201Cell> Cells(int? sample, FileInfo? list, bool all, ulong seed)
+    private static IReadOnlyList<Nb201Cell> Cells(int? sample, FileInfo? list, bool all, ulong seed, IReadOnlySet<Nb201Cell> excluded)
     {
         var given = (sample is not null ? 1 : 0) + (list is not null ? 1 : 0) + (all ? 1 : 0);
         if (given != 1) throw new NasiException("choose the cells with exactly one of --sample N, --cells FILE or --all");
-        if (all) return Nb201Cell.All().ToList();
+        if (all) return Nb201Cell.All().Where(c => !excluded.Contains(c)).ToList();
         if (sample is { } n)
         {
-            if (n < 1 || n > Nb201Cell.SpaceSize) throw new NasiException($"--sample {n}: expected 1..{Nb201Cell.SpaceSize}");
-            // A seeded partial Fisher–Yates shuffle: the first n of a uniform random permutation.
-            var space = Nb201Cell.All().ToArray();
+            var size = Nb201Cell.SpaceSize - excluded.Count;
+            if (n < 1 || n > size) throw new NasiException($"--sample {n}: expected 1..{size}");
+            // A seeded partial Fisher–Yates shuffle: the first n of a uniform random permutation (of the cells not excluded).
+            var space = Nb201Cell.All().Where(c => !excluded.Contains(c)).ToArray();
             var rng = Rng.For(seed, "rank/sample");
             for (var i = 0; i < n; i++)
             {
@@ -81,11 +84,17 @@ public static class RankCommand
             }
             return space[..n];
         }
+        return ReadCells(list!).Where(c => !excluded.Contains(c)).ToList();
+    }
+
+    /// <summary>The cells a file lists, one per line, or the cell field of each CSV row; a header line is skipped.</summary>
+    private static List<Nb201Cell> ReadCells(FileInfo list)
+    {
         string[] lines;
-        try { lines = File.ReadAllLines(list!.FullName); }
+        try { lines = File.ReadAllLines(list.FullName); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new NasiException($"{list!.FullName}: cannot read the file ({e.Message})");
+            throw new NasiException($"{list.FullName}: cannot read the file ({e.Message})");
         }
         var result = new List<Nb201Cell>();
         for (var i = 0; i < lines.Length; i++)
@@ -95,7 +104,7 @@ public static class RankCommand
             // A CSV row: take the field that looks like a cell (NAS-Bench-201 strings start with '|').
             var field = text.Split(',').FirstOrDefault(f => f.StartsWith('|')) ?? text;
             if (i == 0 && !field.StartsWith('|')) continue; // a header
-            if (!Nb201Cell.TryParse(field, out var cell, out var error)) throw new NasiException($"{list!.FullName}:{i + 1}: {error}");
+            if (!Nb201Cell.TryParse(field, out var cell, out var error)) throw new NasiException($"{list.FullName}:{i + 1}: {error}");
             result.Add(cell!);
         }
         return result.Distinct().ToList();

@@ -99,6 +99,9 @@ public static class ScoreCommand
         }
         if (report.Ntk is { } t)
             w.WriteLine($"NTK trace      {t.Trace:G6} ± {t.StandardError:G3} ({t.Probes} probes, {t.Seconds:F2} s{(t.Converged ? "" : ", not converged")})");
+        foreach (var (name, value) in report.Metrics ?? new Dictionary<string, double>())
+            if (!double.IsNaN(value)) w.WriteLine($"{name,-15}{value:G8}");
+        foreach (var why in report.Unavailable ?? []) w.WriteLine($"n/a            {why}");
         w.WriteLine($"provider       {report.Provider}");
         w.WriteLine($"total          {report.Seconds:F2} s");
     }
