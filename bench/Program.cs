@@ -12,6 +12,11 @@ public static class Program
                 rest.Length > 2 ? rest[2] : null);
             return;
         }
+        if (args is ["--overhead", var overheadCell, .. var more])
+        {
+            Overhead.Run(overheadCell, more.Length > 0 ? int.Parse(more[0]) : 1, more.Length > 1 ? int.Parse(more[1]) : 3);
+            return;
+        }
         if (args is ["--peak-memory", var cell])
         {
             PeakMemory.Run(cell);

@@ -51,8 +51,8 @@ public static class LossGradient
             [LabelsInput] = [batch],
         };
         var wrt = ParameterSet.Of(forward).Names.Concat(wrtInputs ?? []).ToList();
-        var probed = StaticShapes.ProbeScaled(model, shapes, [input, LabelsInput]);
-        var result = Vjp.BuildInPlace(model, [GradientSeed.Ones(LossOutput)], probed, wrt);
+        var known = StaticShapes.For(model, shapes, [input, LabelsInput]);
+        var result = Vjp.BuildInPlace(model, [GradientSeed.Ones(LossOutput)], known, wrt);
         return result with { Loss = LossOutput, Logits = logits, Labels = LabelsInput };
     }
 }

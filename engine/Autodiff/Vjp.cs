@@ -16,9 +16,9 @@ public static class Vjp
     /// <summary>
     /// Builds a model whose extra outputs are the vector-Jacobian products of the seeded outputs with respect to
     /// <paramref name="wrt"/> (default: every tensor of <see cref="ParameterSet.Of"/>; graph inputs such as
-    /// architecture weights may be listed too). Shapes are found by running the model once on zeros with
-    /// <paramref name="inputShapes"/> (graph inputs not listed use their declared static shape); the result is
-    /// specialised to those shapes.
+    /// architecture weights may be listed too). Shapes are inferred for <paramref name="inputShapes"/> (graph inputs
+    /// not listed use their declared static shape), or probed where an op has no shape rule
+    /// (<see cref="StaticShapes.For"/>); the result is specialised to those shapes.
     /// </summary>
     /// <exception cref="GraphException">A node on a differentiated path has no rule (message names op and node),
     /// or a seed or wrt name is not a float value of the model.</exception>
@@ -26,7 +26,7 @@ public static class Vjp
         IReadOnlyDictionary<string, long[]> inputShapes, IReadOnlyList<string>? wrt = null)
     {
         var clone = model.Clone();
-        var shapes = StaticShapes.Probe(clone, inputShapes);
+        var shapes = StaticShapes.For(clone, inputShapes);
         return BuildInPlace(clone, seeds, shapes, wrt ?? ParameterSet.Of(model).Names.ToList());
     }
 
@@ -126,7 +126,7 @@ public static class Vjp
     /// The nodes in an order where every value is produced before it is read. ONNX asks graphs to be sorted, but
     /// ONNX Runtime sorts them itself and so accepts unsorted ones; the reverse walk must not depend on it.
     /// </summary>
-    private static List<NodeProto> TopologicalOrder(GraphProto graph)
+    internal static List<NodeProto> TopologicalOrder(GraphProto graph)
     {
         var producer = new Dictionary<string, NodeProto>(StringComparer.Ordinal);
         foreach (var node in graph.Node)

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using NasiOnnx.Engine.Autodiff;
+using NasiOnnx.Engine.Data;
+using NasiOnnx.Engine.Graphs;
+using NasiOnnx.Engine.Metrics;
+using NasiOnnx.Engine.Runtime;
+using NasiOnnx.Models.Nb201;
+
+namespace NasiOnnx.Bench;
+
+/// <summary>
+/// <c>--overhead CELL [THREADS] [ROUNDS]</c>: where one NASI score's time goes, phase by phase, in one process:
+/// building the network, the gradient graph (shapes, transform), the session, the first run, warm runs, and the
+/// forward pass alone. Each phase prints wall time and this process's CPU time (less disturbed by other load on a
+/// shared machine). Rounds after the first show what a scan pays per model once the process is warm.
+/// </summary>
+public static class Overhead
+{
+    public static void Run(string cell, int threads, int rounds)
+    {
+        var options = new RuntimeOptions { Provider = ExecutionProvider.Cpu, IntraOpThreads = threads };
+        var batch = new GaussianSource([3, 32, 32], 10, 0).Draw(64);
+        var process = Process.GetCurrentProcess();
+        for (var round = 0; round < rounds; round++)
+        {
+            Console.WriteLine($"round {round + 1} ({cell}, {threads} threads):");
+            var (wall, cpu) = (Stopwatch.StartNew(), process.TotalProcessorTime);
+            void Phase(string what)
+            {
+                process.Refresh();
+                var now = process.TotalProcessorTime;
+                Console.WriteLine($"  {what,-34} {wall.Elapsed.TotalMilliseconds,8:F1} ms wall {(now - cpu).TotalMilliseconds,8:F1} ms cpu");
+                wall.Restart();
+                cpu = now;
+            }
+            var model = Nb201Network.Build(Nb201GradientBenchmarks.Named(cell), new Nb201NetworkOptions { Seed = (ulong)round });
+            Phase("network");
+            var shapes = StaticShapes.For(model, new Dictionary<string, long[]> { [Nb201Network.InputName] = batch.Inputs.Shape }, [Nb201Network.InputName]);
+            Phase($"static shapes ({(shapes.Inferred ? "inferred" : "probed: " + shapes.ProbeReason)})");
+            StaticShapes.ProbeScaled(model, new Dictionary<string, long[]> { [Nb201Network.InputName] = batch.Inputs.Shape }, [Nb201Network.InputName]);
+            Phase("static shapes by probe (for comparison)");
+            var gradient = LossGradient.Build(model, batch.Inputs.Shape);
+            Phase($"gradient graph ({gradient.Model.Graph.Node.Count} nodes)");
+            var bytes = ModelFile.ToBytes(gradient.Model);
+            Phase($"serialize ({bytes.Length / 1e6:F1} MB)");
+            using (var session = SessionFactory.Create(gradient.Model, options))
+                Phase("session");
+            using var scorer = NasiScorer.Create(model, batch.Inputs.Shape, options);
+            Phase("scorer (graph + session)");
+            var first = scorer.Score(batch);
+            Phase("first run");
+            var warm = new List<double>();
+            for (var i = 0; i < 3; i++)
+            {
+                var c = Stopwatch.StartNew();
+                scorer.Score(batch);
+                warm.Add(c.Elapsed.TotalMilliseconds);
+            }
+            Phase($"3 warm runs (min {warm.Min():F0} ms)");
+            using var forward = SessionFactory.Create(model, options);
+            var feeds = new Dictionary<string, Tensor> { [Nb201Network.InputName] = batch.Inputs };
+            forward.Run(feeds, null, [Nb201Network.OutputName]);
+            Phase("forward session + first run");
+            var f = new List<double>();
+            for (var i = 0; i < 3; i++)
+            {
+                var c = Stopwatch.StartNew();
+                forward.Run(feeds, null, [Nb201Network.OutputName]);
+                f.Add(c.Elapsed.TotalMilliseconds);
+            }
+            Phase($"3 forward runs (min {f.Min():F0} ms)");
+            Console.WriteLine($"  S = {first.Score:G8}; warm fwd+bwd / fwd = {warm.Min() / f.Min():F2}; peak RSS {PeakRss()}");
+        }
+    }
+
+    private static string PeakRss() => File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:"))["VmHWM:".Length..].Trim();
+}
