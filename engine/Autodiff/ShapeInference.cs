@@ -51,6 +51,18 @@ internal static class ShapeInference
         Info? Lookup(string name) => name.Length > 0 && known.TryGetValue(name, out var i) ? i : null;
         foreach (var node in Vjp.TopologicalOrder(graph))
         {
+            if (node.Domain == Kernels.GradientKernels.Domain)
+            {
+                var x = Lookup(node.Input[0]);
+                if (x is null)
+                {
+                    why = $"{node.Describe()}: input '{node.Input[0]}' has no known shape";
+                    return null;
+                }
+                known[node.Output[0]] = x with { Value = null };
+                for (var k = 1; k < node.Output.Count; k++) known[node.Output[k]] = new Info(x.Type, [x.Shape[1]]);
+                continue;
+            }
             if (node.Domain is { Length: > 0 } domain && domain != "ai.onnx")
             {
                 why = $"{node.Describe()} is in domain '{domain}'";

@@ -22,23 +22,30 @@ public static class Vjp
     /// </summary>
     /// <exception cref="GraphException">A node on a differentiated path has no rule (message names op and node),
     /// or a seed or wrt name is not a float value of the model.</exception>
+    /// <param name="model">The forward model; it is not modified.</param>
+    /// <param name="seeds">Where reverse mode starts.</param>
+    /// <param name="inputShapes">Shapes of graph inputs whose declared shapes are symbolic.</param>
+    /// <param name="wrt">Tensors to differentiate with respect to.</param>
+    /// <param name="kernels">Standard ops (any provider, differentiable again), or the fused CPU kernels where a rule has one.</param>
     public static GradientModel Build(ModelProto model, IReadOnlyList<GradientSeed> seeds,
-        IReadOnlyDictionary<string, long[]> inputShapes, IReadOnlyList<string>? wrt = null)
+        IReadOnlyDictionary<string, long[]> inputShapes, IReadOnlyList<string>? wrt = null, GradientKernelMode kernels = GradientKernelMode.Standard)
     {
         var clone = model.Clone();
         var shapes = StaticShapes.For(clone, inputShapes);
-        return BuildInPlace(clone, seeds, shapes, wrt ?? ParameterSet.Of(model).Names.ToList());
+        return BuildInPlace(clone, seeds, shapes, wrt ?? ParameterSet.Of(model).Names.ToList(), kernels);
     }
 
     /// <summary>
     /// As above, with shapes probed by the caller (e.g. <see cref="StaticShapes.ProbeScaled"/>, which is much
     /// cheaper at large batch sizes); <paramref name="shapes"/> must come from <paramref name="model"/>.
     /// </summary>
-    public static GradientModel Build(ModelProto model, IReadOnlyList<GradientSeed> seeds, StaticShapes shapes, IReadOnlyList<string>? wrt = null) =>
-        BuildInPlace(model.Clone(), seeds, shapes, wrt ?? ParameterSet.Of(model).Names.ToList());
+    public static GradientModel Build(ModelProto model, IReadOnlyList<GradientSeed> seeds, StaticShapes shapes, IReadOnlyList<string>? wrt = null,
+        GradientKernelMode kernels = GradientKernelMode.Standard) =>
+        BuildInPlace(model.Clone(), seeds, shapes, wrt ?? ParameterSet.Of(model).Names.ToList(), kernels);
 
     /// <summary>Extends <paramref name="model"/> in place, given its probed <paramref name="shapes"/>.</summary>
-    internal static GradientModel BuildInPlace(ModelProto model, IReadOnlyList<GradientSeed> seeds, StaticShapes shapes, IReadOnlyList<string> wrt)
+    internal static GradientModel BuildInPlace(ModelProto model, IReadOnlyList<GradientSeed> seeds, StaticShapes shapes, IReadOnlyList<string> wrt,
+        GradientKernelMode kernels = GradientKernelMode.Standard)
     {
         var graphName = model.Graph.Name;
         var opset = GraphBuilder.Extend(model).Opset;
@@ -61,7 +68,7 @@ public static class Vjp
             throw new GraphException($"Graph '{graphName}': no gradient rule for {string.Join(", ", missing)} on a differentiated path.");
 
         var builder = GraphBuilder.Extend(model);
-        var ctx = new GradientContext(builder, shapes, reached);
+        var ctx = new GradientContext(builder, shapes, reached, kernels);
         var cotangents = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         void Accumulate(string value, string gradient)
         {

@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
+using NasiOnnx.Engine.Autodiff;
 using NasiOnnx.Engine.Graphs;
 
 namespace NasiOnnx.Engine.Runtime;
@@ -24,6 +25,11 @@ public static class SessionFactory
 
     /// <summary>The provider sessions get under <paramref name="options"/>, and why: "provider: CPU (…)".</summary>
     public static string ProviderLine(RuntimeOptions options) => Resolve(options.Provider).Line;
+
+    /// <summary>The gradient ops for sessions made under <paramref name="options"/>: the fused CPU kernels when
+    /// asked for and the provider is the CPU, standard ops otherwise (CUDA never runs the C# kernels).</summary>
+    public static GradientKernelMode GradientKernels(RuntimeOptions options) =>
+        options.GradientKernels == GradientKernelMode.Fused && !Resolve(options.Provider).Cuda ? GradientKernelMode.Fused : GradientKernelMode.Standard;
 
     /// <summary>The provider's short name ("CPU" or "CUDA") under <paramref name="options"/>.</summary>
     public static string ProviderName(RuntimeOptions options) => Resolve(options.Provider).Cuda ? "CUDA" : "CPU";
@@ -77,6 +83,7 @@ public static class SessionFactory
             if (options.InterOpThreads > 0) so.InterOpNumThreads = options.InterOpThreads;
             if (options.SharedCpuArena && !cuda && SharedArena.Value) so.AddSessionConfigEntry("session.use_env_allocators", "1");
             if (cuda) so.AppendExecutionProvider_CUDA(0);
+            else Autodiff.Kernels.GradientKernels.AddTo(so); // CPU only: the C# kernels never run on CUDA sessions
             return so;
         }
         catch
