@@ -16,14 +16,18 @@ namespace NasiOnnx.Bench;
 /// </summary>
 public static class Overhead
 {
-    public static void Run(string cell, int threads, int rounds)
+    public static void Run(string cell, int threads, int rounds, bool standard = false)
     {
-        var options = new RuntimeOptions { Provider = ExecutionProvider.Cpu, IntraOpThreads = threads };
+        var options = new RuntimeOptions
+        {
+            Provider = ExecutionProvider.Cpu, IntraOpThreads = threads,
+            GradientKernels = standard ? GradientKernelMode.Standard : GradientKernelMode.Fused,
+        };
         var batch = new GaussianSource([3, 32, 32], 10, 0).Draw(64);
         var process = Process.GetCurrentProcess();
         for (var round = 0; round < rounds; round++)
         {
-            Console.WriteLine($"round {round + 1} ({cell}, {threads} threads):");
+            Console.WriteLine($"round {round + 1} ({cell}, {threads} threads, {options.GradientKernels} gradient ops):");
             var (wall, cpu) = (Stopwatch.StartNew(), process.TotalProcessorTime);
             void Phase(string what)
             {
@@ -39,7 +43,7 @@ public static class Overhead
             Phase($"static shapes ({(shapes.Inferred ? "inferred" : "probed: " + shapes.ProbeReason)})");
             StaticShapes.ProbeScaled(model, new Dictionary<string, long[]> { [Nb201Network.InputName] = batch.Inputs.Shape }, [Nb201Network.InputName]);
             Phase("static shapes by probe (for comparison)");
-            var gradient = LossGradient.Build(model, batch.Inputs.Shape);
+            var gradient = LossGradient.Build(model, batch.Inputs.Shape, kernels: options.GradientKernels);
             Phase($"gradient graph ({gradient.Model.Graph.Node.Count} nodes)");
             var bytes = ModelFile.ToBytes(gradient.Model);
             Phase($"serialize ({bytes.Length / 1e6:F1} MB)");
@@ -71,6 +75,42 @@ public static class Overhead
             Phase($"3 forward runs (min {f.Min():F0} ms)");
             Console.WriteLine($"  S = {first.Score:G8}; warm fwd+bwd / fwd = {warm.Min() / f.Min():F2}; peak RSS {PeakRss()}");
         }
+    }
+
+    /// <summary>
+    /// ONNX Runtime's profile of <paramref name="runs"/> warm runs of the scorer's gradient model, summed by op type
+    /// from each node's fastest run (whole runs swing with other load on a shared machine; per-node minima by a few percent).
+    /// </summary>
+    public static void Profile(string cell, int threads, int runs, bool standard, string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var options = new RuntimeOptions
+        {
+            Provider = ExecutionProvider.Cpu, IntraOpThreads = threads, ProfilePrefix = Path.Combine(directory, standard ? "standard" : "fused"),
+            GradientKernels = standard ? GradientKernelMode.Standard : GradientKernelMode.Fused,
+        };
+        var batch = new GaussianSource([3, 32, 32], 10, 0).Draw(64);
+        var model = Nb201Network.Build(Nb201GradientBenchmarks.Named(cell), new Nb201NetworkOptions());
+        string path;
+        using (var scorer = NasiScorer.Create(model, batch.Inputs.Shape, options))
+        {
+            for (var i = 0; i < runs; i++) scorer.Score(batch);
+            path = scorer.EndProfiling();
+        }
+        var minima = new Dictionary<string, (string Op, double Us)>();
+        using (var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path)))
+            foreach (var e in doc.RootElement.EnumerateArray())
+            {
+                if (e.GetProperty("cat").GetString() != "Node" || !e.TryGetProperty("args", out var args) || !args.TryGetProperty("op_name", out var op)) continue;
+                var name = e.GetProperty("name").GetString()!;
+                if (!name.EndsWith("_kernel_time", StringComparison.Ordinal)) continue;
+                var us = e.GetProperty("dur").GetDouble();
+                minima[name] = minima.TryGetValue(name, out var m) ? (m.Op, Math.Min(m.Us, us)) : (op.GetString()!, us);
+            }
+        Console.WriteLine($"{cell}, {options.GradientKernels} ops, {threads} threads: per-node minima over {runs} runs, by op type ({path})");
+        foreach (var g in minima.Values.GroupBy(v => v.Op).OrderByDescending(g => g.Sum(v => v.Us)))
+            Console.WriteLine($"  {g.Key,-28} {g.Count(),5} nodes {g.Sum(v => v.Us) / 1000,9:F1} ms");
+        Console.WriteLine($"  {"total",-28} {minima.Count,5} nodes {minima.Values.Sum(v => v.Us) / 1000,9:F1} ms");
     }
 
     private static string PeakRss() => File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:"))["VmHWM:".Length..].Trim();

@@ -54,13 +54,19 @@ internal static class ShapeInference
             if (node.Domain == Kernels.GradientKernels.Domain)
             {
                 var x = Lookup(node.Input[0]);
-                if (x is null)
+                var dy = node.Input.Count > 1 ? Lookup(node.Input[1]) : null;
+                if (x is null || dy is null)
                 {
-                    why = $"{node.Describe()}: input '{node.Input[0]}' has no known shape";
+                    why = $"{node.Describe()}: an input has no known shape";
                     return null;
                 }
-                known[node.Output[0]] = x with { Value = null };
-                for (var k = 1; k < node.Output.Count; k++) known[node.Output[k]] = new Info(x.Type, [x.Shape[1]]);
+                if (node.OpType == Kernels.GradientKernels.ConvWeightGrad)
+                {
+                    known[node.Output[0]] = new Info(x.Type, [dy.Shape[1], x.Shape[1], .. node.GetInts("kernel_shape") ?? []]);
+                    continue;
+                }
+                known[node.Output[0]] = x with { Value = null }; // BatchNormalizationGrad's dX, ReluGrad's dX
+                for (var k = 1; k < node.Output.Count; k++) known[node.Output[k]] = new Info(x.Type, [x.Shape[1]]); // dScale, dBias
                 continue;
             }
             if (node.Domain is { Length: > 0 } domain && domain != "ai.onnx")

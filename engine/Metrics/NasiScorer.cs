@@ -94,5 +94,8 @@ public sealed class NasiScorer : IDisposable
         return total;
     }
 
+    /// <summary>Ends ONNX Runtime's profiling (<see cref="RuntimeOptions.ProfilePrefix"/>) and returns its file.</summary>
+    public string EndProfiling() => _session.EndProfiling();
+
     public void Dispose() => _session.Dispose();
 }

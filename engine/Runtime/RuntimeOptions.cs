@@ -33,5 +33,9 @@ public sealed record RuntimeOptions
     /// </summary>
     public GradientKernelMode GradientKernels { get; init; } = GradientKernelMode.Fused;
 
+    /// <summary>Write ONNX Runtime's per-node profile of every run to files starting with this path (for
+    /// <c>bench</c>); <see cref="Session.EndProfiling"/> closes the file. Null: no profiling.</summary>
+    public string? ProfilePrefix { get; init; }
+
     public static RuntimeOptions Default { get; } = new();
 }

@@ -79,6 +79,11 @@ public static class SessionFactory
         try
         {
             if (options.IntraOpThreads > 0) so.IntraOpNumThreads = options.IntraOpThreads;
+            if (options.ProfilePrefix is { } prefix)
+            {
+                so.EnableProfiling = true;
+                so.ProfileOutputPathPrefix = prefix;
+            }
             so.AddSessionConfigEntry("session.intra_op.allow_spinning", options.AllowSpinning ? "1" : "0");
             if (options.InterOpThreads > 0) so.InterOpNumThreads = options.InterOpThreads;
             if (options.SharedCpuArena && !cuda && SharedArena.Value) so.AddSessionConfigEntry("session.use_env_allocators", "1");

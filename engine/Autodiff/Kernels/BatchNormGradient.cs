@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace NasiOnnx.Engine.Autodiff.Kernels;
@@ -35,6 +36,7 @@ public static unsafe class BatchNormGradient
     /// <param name="spatial">S, the elements per sample and channel.</param>
     /// <param name="epsilon">BatchNormalization's ε.</param>
     /// <param name="c">The channel to compute (kernels run channels in parallel).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: no tier-0 code with spilled registers
     internal static void Channel(float* x, float* dy, float* dx, float* scale, float* dScale, float* dBias,
         long n, long channels, long spatial, float epsilon, long c)
     {
@@ -71,6 +73,7 @@ public static unsafe class BatchNormGradient
     }
 
     /// <summary>Σ(x−k), Σ(x−k)², Σdy, Σdy·(x−k) over one row, in float lanes (a row is at most a few thousand values).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: no tier-0 code with spilled registers
     private static void RowSums(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, float k,
         out double sx, out double sxx, out double sdy, out double sdyx)
     {
@@ -99,6 +102,7 @@ public static unsafe class BatchNormGradient
     }
 
     /// <summary>dx = a·dy + b·x + c.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: no tier-0 code with spilled registers
     private static void Affine(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, Span<float> dx, float a, float b, float c)
     {
         var (va, vb, vc) = (Vector256.Create(a), Vector256.Create(b), Vector256.Create(c));

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace NasiOnnx.Engine.Autodiff.Kernels;
@@ -7,6 +8,7 @@ namespace NasiOnnx.Engine.Autodiff.Kernels;
 public static class ReluGradient
 {
     /// <summary>dx = dy where y &gt; 0, else 0; the three spans have one length.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: no tier-0 code with spilled registers
     public static void Apply(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
         var i = 0;
