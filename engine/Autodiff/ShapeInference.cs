@@ -60,11 +60,6 @@ internal static class ShapeInference
                     why = $"{node.Describe()}: an input has no known shape";
                     return null;
                 }
-                if (node.OpType == Kernels.GradientKernels.ConvWeightGrad)
-                {
-                    known[node.Output[0]] = new Info(x.Type, [dy.Shape[1], x.Shape[1], .. node.GetInts("kernel_shape") ?? []]);
-                    continue;
-                }
                 known[node.Output[0]] = x with { Value = null }; // BatchNormalizationGrad's dX, ReluGrad's dX
                 for (var k = 1; k < node.Output.Count; k++) known[node.Output[k]] = new Info(x.Type, [x.Shape[1]]); // dScale, dBias
                 continue;

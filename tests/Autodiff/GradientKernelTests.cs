@@ -22,7 +22,7 @@ public class GradientKernelTests
     private static readonly RuntimeOptions CpuStandard = Cpu with { GradientKernels = GradientKernelMode.Standard };
 
     private static IEnumerable<GradientCase> CasesWithKernels() =>
-        GradientCases.All().Where(c => c.OpType is "Relu" or "Conv" || (c.OpType == "BatchNormalization" && c.Attributes.Any(a => a.Name == "training_mode" && a.I == 1)));
+        GradientCases.All().Where(c => c.OpType == "Relu" || (c.OpType == "BatchNormalization" && c.Attributes.Any(a => a.Name == "training_mode" && a.I == 1)));
 
     [TestCaseSource(nameof(CasesWithKernels))]
     public void EachKernelGivesTheStandardRulesGradients(GradientCase c)
@@ -34,11 +34,8 @@ public class GradientKernelTests
         var wrt = values.Keys.ToList();
         var standard = Vjp.Build(forward, [GradientSeed.FromInput(output)], shapes, wrt);
         var fused = Vjp.Build(forward, [GradientSeed.FromInput(output)], shapes, wrt, GradientKernelMode.Fused);
-        var usesKernel = fused.Model.Graph.Node.Any(n => n.Domain == GradientKernels.Domain);
-        var fusable = c.OpType != "Conv" || (c.Inputs[0].Shape.Length == 4 && !c.Attributes.Any(a =>
-            (a.Name == "group" && a.I != 1) || (a.Name == "strides" && a.Ints.Any(s => s != 1))));
-        Assert.That(usesKernel, Is.EqualTo(fusable), "a kernel is used exactly where one applies");
-        if (usesKernel) Assert.That(fused.Model.Graph.Node.Count, Is.LessThan(standard.Model.Graph.Node.Count));
+        Assert.That(fused.Model.Graph.Node.Any(n => n.Domain == GradientKernels.Domain), Is.True, "the fused graph uses a kernel");
+        Assert.That(fused.Model.Graph.Node.Count, Is.LessThan(standard.Model.Graph.Node.Count));
 
         using var forwardSession = SessionFactory.Create(forward, Cpu);
         var y = forwardSession.Run(values, null, [output])[0];

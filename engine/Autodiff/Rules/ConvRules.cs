@@ -72,20 +72,11 @@ internal static class ConvRules
     /// (Strided Slices per offset and a Concat cost twice the copies; a GEMM per sample plus a sum over samples,
     /// a one-hot Conv for im2col, or dY as an output-sized Conv kernel all ran slower on ONNX Runtime's CPU kernels.)
     /// </summary>
-    /// <summary>The direct C# kernel measured slower than im2col + MLAS's GEMM (NOTES.md): not emitted.</summary>
-    private const bool DirectWeightGradient = false;
-
     private static string WeightGradient(GradientContext ctx, string x, string dy, long[] xShape, long[] wShape, long[] yShape,
         ConvGeometry geometry, long group)
     {
         var (n, c, m) = (xShape[0], xShape[1], yShape[1]);
         var rank = geometry.Rank;
-        if (ctx.Kernels == GradientKernelMode.Fused && rank == 2 && group == 1 && geometry.IsStrideOne && DirectWeightGradient)
-        {
-            // Read X and dY in place: no im2col, no transposes (Kernels/ConvWeightGradient.cs).
-            return ctx.Fused(Kernels.GradientKernels.ConvWeightGrad, [x, dy], 1, Attr.Ints("kernel_shape", geometry.Kernel),
-                Attr.Ints("pads", geometry.Pads), Attr.Ints("dilations", geometry.Dilations))[0];
-        }
         var window = Tensor.Count(geometry.Kernel);
         var positions = Tensor.Count(geometry.Output);
         long[] samplesLast = [1, .. Enumerable.Range(2, rank).Select(i => (long)i), 0];
