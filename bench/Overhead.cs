@@ -43,7 +43,7 @@ public static class Overhead
             Phase($"static shapes ({(shapes.Inferred ? "inferred" : "probed: " + shapes.ProbeReason)})");
             StaticShapes.ProbeScaled(model, new Dictionary<string, long[]> { [Nb201Network.InputName] = batch.Inputs.Shape }, [Nb201Network.InputName]);
             Phase("static shapes by probe (for comparison)");
-            var gradient = LossGradient.Build(model, batch.Inputs.Shape, kernels: options.GradientKernels);
+            var gradient = LossGradient.Build(model, batch.Inputs.Shape, options: new GradientOptions { Kernels = options.GradientKernels, ConstantWeights = true });
             Phase($"gradient graph ({gradient.Model.Graph.Node.Count} nodes)");
             var bytes = ModelFile.ToBytes(gradient.Model);
             Phase($"serialize ({bytes.Length / 1e6:F1} MB)");

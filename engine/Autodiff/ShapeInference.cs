@@ -54,11 +54,17 @@ internal static class ShapeInference
             if (node.Domain == Kernels.GradientKernels.Domain)
             {
                 var x = Lookup(node.Input[0]);
-                var dy = node.Input.Count > 1 ? Lookup(node.Input[1]) : null;
-                if (x is null || dy is null)
+                if (x is null || node.Input.Skip(1).Any(i => Lookup(i) is null))
                 {
                     why = $"{node.Describe()}: an input has no known shape";
                     return null;
+                }
+                if (node.OpType == Kernels.GradientKernels.Im2Col)
+                {
+                    var kernel = node.GetInts("kernel_shape") ?? [];
+                    var output = node.GetInts("output_shape") ?? [];
+                    known[node.Output[0]] = new Info(x.Type, [x.Shape[1] * Tensor.Count(kernel), x.Shape[0] * Tensor.Count(output)]);
+                    continue;
                 }
                 known[node.Output[0]] = x with { Value = null }; // BatchNormalizationGrad's dX, ReluGrad's dX
                 for (var k = 1; k < node.Output.Count; k++) known[node.Output[k]] = new Info(x.Type, [x.Shape[1]]); // dScale, dBias

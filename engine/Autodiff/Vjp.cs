@@ -26,13 +26,13 @@ public static class Vjp
     /// <param name="seeds">Where reverse mode starts.</param>
     /// <param name="inputShapes">Shapes of graph inputs whose declared shapes are symbolic.</param>
     /// <param name="wrt">Tensors to differentiate with respect to.</param>
-    /// <param name="kernels">Standard ops (any provider, differentiable again), or the fused CPU kernels where a rule has one.</param>
+    /// <param name="options">Which ops to emit (standard, or fused CPU kernels) and whether weights are constants.</param>
     public static GradientModel Build(ModelProto model, IReadOnlyList<GradientSeed> seeds,
-        IReadOnlyDictionary<string, long[]> inputShapes, IReadOnlyList<string>? wrt = null, GradientKernelMode kernels = GradientKernelMode.Standard)
+        IReadOnlyDictionary<string, long[]> inputShapes, IReadOnlyList<string>? wrt = null, GradientOptions? options = null)
     {
         var clone = model.Clone();
         var shapes = StaticShapes.For(clone, inputShapes);
-        return BuildInPlace(clone, seeds, shapes, wrt ?? ParameterSet.Of(model).Names.ToList(), kernels);
+        return BuildInPlace(clone, seeds, shapes, wrt ?? ParameterSet.Of(model).Names.ToList(), options);
     }
 
     /// <summary>
@@ -40,12 +40,12 @@ public static class Vjp
     /// cheaper at large batch sizes); <paramref name="shapes"/> must come from <paramref name="model"/>.
     /// </summary>
     public static GradientModel Build(ModelProto model, IReadOnlyList<GradientSeed> seeds, StaticShapes shapes, IReadOnlyList<string>? wrt = null,
-        GradientKernelMode kernels = GradientKernelMode.Standard) =>
-        BuildInPlace(model.Clone(), seeds, shapes, wrt ?? ParameterSet.Of(model).Names.ToList(), kernels);
+        GradientOptions? options = null) =>
+        BuildInPlace(model.Clone(), seeds, shapes, wrt ?? ParameterSet.Of(model).Names.ToList(), options);
 
     /// <summary>Extends <paramref name="model"/> in place, given its probed <paramref name="shapes"/>.</summary>
     internal static GradientModel BuildInPlace(ModelProto model, IReadOnlyList<GradientSeed> seeds, StaticShapes shapes, IReadOnlyList<string> wrt,
-        GradientKernelMode kernels = GradientKernelMode.Standard)
+        GradientOptions? options = null)
     {
         var graphName = model.Graph.Name;
         var opset = GraphBuilder.Extend(model).Opset;
@@ -68,7 +68,7 @@ public static class Vjp
             throw new GraphException($"Graph '{graphName}': no gradient rule for {string.Join(", ", missing)} on a differentiated path.");
 
         var builder = GraphBuilder.Extend(model);
-        var ctx = new GradientContext(builder, shapes, reached, kernels);
+        var ctx = new GradientContext(builder, shapes, reached, options);
         var cotangents = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         void Accumulate(string value, string gradient)
         {
@@ -116,13 +116,31 @@ public static class Vjp
         }
 
         var gradients = new Dictionary<string, string>(StringComparer.Ordinal);
+        var producers = new Dictionary<string, NodeProto>(StringComparer.Ordinal);
+        var consumed = new HashSet<string>(StringComparer.Ordinal);
+        var renamed = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var node in model.Graph.Node)
+        {
+            foreach (var o in node.Output) if (o.Length > 0) producers[o] = node;
+            foreach (var i in node.Input) consumed.Add(i);
+        }
         foreach (var name in wrt)
         {
             var shape = shapes.Shape(name);
             var total = Total(name) ?? ctx.Zeros(shape); // no path to any seed: the gradient is exactly zero
             var output = GradientModel.GradientName(name);
             builder.Claim(output);
-            builder.AddNode("Identity", builder.UniqueName("grad_output"), [total], [output]);
+            if (renamed.TryGetValue(total, out var earlier)) total = earlier; // the same value is an earlier tensor's gradient too
+            if (producers.Remove(total, out var producer) && !consumed.Contains(total))
+            {
+                // A value only this output reads: rename it rather than add an Identity (a node fewer per parameter).
+                producer.Output[producer.Output.IndexOf(total)] = output;
+                renamed[total] = output;
+                total = output;
+            }
+            else
+                builder.AddNode("Identity", builder.UniqueName("grad_output"), [total], [output]);
+            consumed.Add(total);
             builder.Output(output, ElementType.Float, shape);
             gradients[name] = output;
         }

@@ -22,7 +22,8 @@ public class GradientKernelTests
     private static readonly RuntimeOptions CpuStandard = Cpu with { GradientKernels = GradientKernelMode.Standard };
 
     private static IEnumerable<GradientCase> CasesWithKernels() =>
-        GradientCases.All().Where(c => c.OpType == "Relu" || (c.OpType == "BatchNormalization" && c.Attributes.Any(a => a.Name == "training_mode" && a.I == 1)));
+        GradientCases.All().Where(c => c.OpType == "Relu" || (c.OpType == "Conv" && c.Inputs[0].Shape.Length == 4)
+                                       || (c.OpType == "BatchNormalization" && c.Attributes.Any(a => a.Name == "training_mode" && a.I == 1)));
 
     [TestCaseSource(nameof(CasesWithKernels))]
     public void EachKernelGivesTheStandardRulesGradients(GradientCase c)
@@ -33,7 +34,7 @@ public class GradientKernelTests
         var shapes = values.ToDictionary(kv => kv.Key, kv => kv.Value.Shape);
         var wrt = values.Keys.ToList();
         var standard = Vjp.Build(forward, [GradientSeed.FromInput(output)], shapes, wrt);
-        var fused = Vjp.Build(forward, [GradientSeed.FromInput(output)], shapes, wrt, GradientKernelMode.Fused);
+        var fused = Vjp.Build(forward, [GradientSeed.FromInput(output)], shapes, wrt, new GradientOptions { Kernels = GradientKernelMode.Fused });
         Assert.That(fused.Model.Graph.Node.Any(n => n.Domain == GradientKernels.Domain), Is.True, "the fused graph uses a kernel");
         Assert.That(fused.Model.Graph.Node.Count, Is.LessThan(standard.Model.Graph.Node.Count));
 
@@ -96,6 +97,36 @@ public class GradientKernelTests
                 Assert.That(dx[i], Is.EqualTo(expected).Within(1e-4 * Math.Abs(gamma[c] / sigma) + 1e-6), $"dx[{i}] (channel {c})");
             }
         }
+    }
+
+    /// <summary>Im2Col against its definition, element by element, over strides, dilations and pads that cut
+    /// windows on every side.</summary>
+    [TestCase(1, 1, 1, 1, 1, 1)]
+    [TestCase(2, 2, 1, 1, 0, 2)]
+    [TestCase(1, 2, 2, 1, 2, 0)]
+    [TestCase(3, 1, 1, 3, 1, 2)]
+    public void Im2ColKernelMatchesItsDefinition(int strideH, int strideW, int dilationH, int dilationW, int padTop, int padLeft)
+    {
+        const int n = 2, c = 3, h = 7, w = 9, kh = 3, kw = 2;
+        var outH = (h + 2 * padTop - (kh - 1) * dilationH - 1) / strideH + 1;
+        var outW = (w + 2 * padLeft - (kw - 1) * dilationW - 1) / strideW + 1;
+        var g = new Im2Col.Geometry(n, c, h, w, outH, outW, kh, kw, strideH, strideW, padTop, padLeft, dilationH, dilationW);
+        var x = Enumerable.Range(1, n * c * h * w).Select(v => (float)v).ToArray();
+        var cols = new float[c * kh * kw * g.Columns];
+        Array.Fill(cols, float.NaN); // every element must be written
+        Im2Col.Compute(x, cols, g);
+        for (var ch = 0; ch < c; ch++)
+            for (var i = 0; i < kh; i++)
+                for (var j = 0; j < kw; j++)
+                    for (var s = 0; s < n; s++)
+                        for (var p = 0; p < outH; p++)
+                            for (var q = 0; q < outW; q++)
+                            {
+                                int r = p * strideH + i * dilationH - padTop, col = q * strideW + j * dilationW - padLeft;
+                                var expected = r >= 0 && r < h && col >= 0 && col < w ? x[((s * c + ch) * h + r) * w + col] : 0f;
+                                var actual = cols[((ch * kh + i) * kw + j) * g.Columns + (s * outH + p) * outW + q];
+                                if (actual != expected) Assert.Fail($"cols[({ch},{i},{j}), ({s},{p},{q})] = {actual}, expected {expected}");
+                            }
     }
 
     [Test]

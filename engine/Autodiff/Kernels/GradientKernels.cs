@@ -10,6 +10,8 @@ namespace NasiOnnx.Engine.Autodiff.Kernels;
 /// <list type="bullet">
 /// <item><c>BatchNormalizationGrad(X, dY, scale; epsilon) → dX, dScale, dBias</c>: training-mode BN backward.</item>
 /// <item><c>ReluGrad(Y, dY) → dX</c>: dY where Y &gt; 0.</item>
+/// <item><c>Im2Col(X; kernel_shape, strides, pads, dilations) → cols</c>: a 2-D Conv's weight-gradient columns
+/// [C·kh·kw, N·OutH·OutW] (<see cref="Kernels.Im2Col"/>), for MLAS's GEMM.</item>
 /// </list>
 /// </summary>
 public static class GradientKernels
@@ -19,12 +21,15 @@ public static class GradientKernels
 
     public const string BatchNormalizationGrad = "BatchNormalizationGrad";
     public const string ReluGrad = "ReluGrad";
+    public const string Im2Col = "Im2Col";
 
     private static readonly Lazy<CustomOpDomain> Registered = new(() => new CustomOpDomain(Domain,
     [
         new FusedOpType(BatchNormalizationGrad, [ElementType.Float, ElementType.Float, ElementType.Float],
             [ElementType.Float, ElementType.Float, ElementType.Float], a => new BatchNormGradKernel(a.Float("epsilon", 1e-5f))),
         new FusedOpType(ReluGrad, [ElementType.Float, ElementType.Float], [ElementType.Float], _ => new ReluGradKernel()),
+        new FusedOpType(Im2Col, [ElementType.Float], [ElementType.Float],
+            a => new Im2ColKernel(a.Ints("kernel_shape"), a.Ints("strides"), a.Ints("pads"), a.Ints("dilations"), a.Ints("output_shape"))),
     ]));
 
     /// <summary>Registers the kernels with a CPU session's options (idempotent per options object).</summary>
@@ -45,6 +50,20 @@ public static class GradientKernels
             var (px, pdy, pdx, ps, pds, pdb) = ((IntPtr)x.Floats, (IntPtr)dy.Floats, (IntPtr)dx.Floats, (IntPtr)scale.Floats, (IntPtr)dScale.Floats, (IntPtr)dBias.Floats);
             context.ParallelFor((int)channels, c => BatchNormGradient.Channel((float*)px, (float*)pdy, (float*)pdx, (float*)ps, (float*)pds, (float*)pdb,
                 n, channels, spatial, epsilon, c));
+        }
+    }
+
+    private sealed unsafe class Im2ColKernel(long[] kernel, long[] strides, long[] pads, long[] dilations, long[] output) : FusedKernel
+    {
+        public override void Compute(KernelContext context)
+        {
+            var x = context.Input(0);
+            if (x.Shape.Length != 4) throw new NasiException($"{Im2Col}: expects a 2-D convolution's input, got [{string.Join(",", x.Shape)}]");
+            var g = new Kernels.Im2Col.Geometry((int)x.Shape[0], (int)x.Shape[1], (int)x.Shape[2], (int)x.Shape[3], (int)output[0], (int)output[1],
+                (int)kernel[0], (int)kernel[1], (int)strides[0], (int)strides[1], (int)pads[0], (int)pads[1], (int)dilations[0], (int)dilations[1]);
+            var cols = context.Output(0, [(long)g.C * g.KernelH * g.KernelW, g.Columns]);
+            var (px, pc) = ((IntPtr)x.Floats, (IntPtr)cols.Floats);
+            context.ParallelFor(g.C, c => Kernels.Im2Col.Channel((float*)px, (float*)pc, g, c));
         }
     }
 
