@@ -59,6 +59,11 @@ internal static class ShapeInference
                     why = $"{node.Describe()}: an input has no known shape";
                     return null;
                 }
+                if (node.OpType == Kernels.GradientKernels.ConvWeightGrad)
+                {
+                    known[node.Output[0]] = new Info(x.Type, [Lookup(node.Input[1])!.Shape[1], x.Shape[1], .. node.GetInts("kernel_shape") ?? []]);
+                    continue;
+                }
                 if (node.OpType == Kernels.GradientKernels.Im2Col)
                 {
                     var kernel = node.GetInts("kernel_shape") ?? [];

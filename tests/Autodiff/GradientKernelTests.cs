@@ -129,6 +129,47 @@ public class GradientKernelTests
                             }
     }
 
+    /// <summary>The direct weight-gradient kernel against its definition in float64: odd sizes (tails of the 8-wide
+    /// transposes and of the 6-column and 16-channel tiles), pads, dilation, fewer output rows than input rows, and
+    /// the unpadded 1 × 1 case that reads X in place.</summary>
+    [TestCase(3, 5, 7, 9, 6, 3, 3, 1, 1, 1, 1)]
+    [TestCase(2, 4, 8, 8, 20, 3, 3, 1, 1, 1, 1)]
+    [TestCase(2, 3, 7, 9, 17, 3, 2, 0, 1, 1, 1)]
+    [TestCase(2, 6, 9, 9, 5, 3, 3, 2, 2, 2, 2)]
+    [TestCase(4, 7, 6, 10, 9, 1, 1, 0, 0, 1, 1)]
+    [TestCase(1, 2, 5, 5, 3, 5, 5, 2, 2, 1, 1)]
+    public void ConvWeightGradKernelMatchesItsDefinition(int n, int c, int h, int w, int m, int kh, int kw, int padTop, int padLeft, int dilationH, int dilationW)
+    {
+        var outH = h + 2 * padTop - (kh - 1) * dilationH;
+        var outW = w + 2 * padLeft - (kw - 1) * dilationW;
+        var g = new ConvWeightGradient.Geometry(n, c, h, w, m, outH, outW, kh, kw, padTop, padLeft, dilationH, dilationW);
+        var rng = new Rng(8);
+        var x = Enumerable.Range(0, n * c * h * w).Select(_ => (float)rng.NextGaussian()).ToArray();
+        var dy = Enumerable.Range(0, n * m * outH * outW).Select(_ => (float)rng.NextGaussian()).ToArray();
+        var dw = new float[m * c * kh * kw];
+        ConvWeightGradient.Compute(x, dy, dw, g);
+        for (var mm = 0; mm < m; mm++)
+            for (var cc = 0; cc < c; cc++)
+                for (var i = 0; i < kh; i++)
+                    for (var j = 0; j < kw; j++)
+                    {
+                        double expected = 0, magnitude = 0;
+                        for (var s = 0; s < n; s++)
+                            for (var p = 0; p < outH; p++)
+                                for (var q = 0; q < outW; q++)
+                                {
+                                    int r = p + i * dilationH - padTop, col = q + j * dilationW - padLeft;
+                                    if (r < 0 || r >= h || col < 0 || col >= w) continue;
+                                    var term = (double)dy[((s * m + mm) * outH + p) * outW + q] * x[((s * c + cc) * h + r) * w + col];
+                                    expected += term;
+                                    magnitude += Math.Abs(term);
+                                }
+                        var actual = dw[((mm * c + cc) * kh + i) * kw + j];
+                        if (Math.Abs(actual - expected) > 1e-5 * magnitude + 1e-6)
+                            Assert.Fail($"dW[{mm},{cc},{i},{j}] = {actual}, float64 {expected} (Σ|terms| {magnitude})");
+                    }
+    }
+
     [Test]
     public void ReluKernelPassesTheCotangentWhereTheOutputIsPositive()
     {

@@ -10,6 +10,8 @@ namespace NasiOnnx.Engine.Autodiff.Kernels;
 /// <list type="bullet">
 /// <item><c>BatchNormalizationGrad(X, dY, scale; epsilon) → dX, dScale, dBias</c>: training-mode BN backward.</item>
 /// <item><c>ReluGrad(Y, dY) → dX</c>: dY where Y &gt; 0.</item>
+/// <item><c>ConvWeightGrad(X, dY; kernel_shape, pads, dilations) → dW</c>: a 2-D, one-group, stride-1 Conv's
+/// weight gradient as a GEMM on packed dY and shifted copies of X (<see cref="ConvWeightGradient"/>).</item>
 /// <item><c>Im2Col(X; kernel_shape, strides, pads, dilations) → cols</c>: a 2-D Conv's weight-gradient columns
 /// [C·kh·kw, N·OutH·OutW] (<see cref="Kernels.Im2Col"/>), for MLAS's GEMM.</item>
 /// </list>
@@ -22,12 +24,15 @@ public static class GradientKernels
     public const string BatchNormalizationGrad = "BatchNormalizationGrad";
     public const string ReluGrad = "ReluGrad";
     public const string Im2Col = "Im2Col";
+    public const string ConvWeightGrad = "ConvWeightGrad";
 
     private static readonly Lazy<CustomOpDomain> Registered = new(() => new CustomOpDomain(Domain,
     [
         new FusedOpType(BatchNormalizationGrad, [ElementType.Float, ElementType.Float, ElementType.Float],
             [ElementType.Float, ElementType.Float, ElementType.Float], a => new BatchNormGradKernel(a.Float("epsilon", 1e-5f))),
         new FusedOpType(ReluGrad, [ElementType.Float, ElementType.Float], [ElementType.Float], _ => new ReluGradKernel()),
+        new FusedOpType(ConvWeightGrad, [ElementType.Float, ElementType.Float], [ElementType.Float],
+            a => new ConvWeightGradKernel(a.Ints("kernel_shape"), a.Ints("pads"), a.Ints("dilations"))),
         new FusedOpType(Im2Col, [ElementType.Float], [ElementType.Float],
             a => new Im2ColKernel(a.Ints("kernel_shape"), a.Ints("strides"), a.Ints("pads"), a.Ints("dilations"), a.Ints("output_shape"))),
     ]));
@@ -50,6 +55,22 @@ public static class GradientKernels
             var (px, pdy, pdx, ps, pds, pdb) = ((IntPtr)x.Floats, (IntPtr)dy.Floats, (IntPtr)dx.Floats, (IntPtr)scale.Floats, (IntPtr)dScale.Floats, (IntPtr)dBias.Floats);
             context.ParallelFor((int)channels, c => BatchNormGradient.Channel((float*)px, (float*)pdy, (float*)pdx, (float*)ps, (float*)pds, (float*)pdb,
                 n, channels, spatial, epsilon, c));
+        }
+    }
+
+    private sealed unsafe class ConvWeightGradKernel(long[] kernel, long[] pads, long[] dilations) : FusedKernel
+    {
+        public override void Compute(KernelContext context)
+        {
+            var x = context.Input(0);
+            var dy = context.Input(1);
+            if (x.Shape.Length != 4 || dy.Shape.Length != 4)
+                throw new NasiException($"{ConvWeightGrad}: expects a 2-D convolution, got input [{string.Join(",", x.Shape)}]");
+            var g = new ConvWeightGradient.Geometry((int)x.Shape[0], (int)x.Shape[1], (int)x.Shape[2], (int)x.Shape[3], (int)dy.Shape[1],
+                (int)dy.Shape[2], (int)dy.Shape[3], (int)kernel[0], (int)kernel[1], (int)pads[0], (int)pads[1], (int)dilations[0], (int)dilations[1]);
+            var dw = context.Output(0, [g.M, g.C, g.KernelH, g.KernelW]);
+            var ctx = context;
+            ConvWeightGradient.Compute(x.Floats, dy.Floats, dw.Floats, g, (count, body) => ctx.ParallelFor(count, body));
         }
     }
 

@@ -83,6 +83,12 @@ internal static class ConvRules
     {
         var (n, c, m) = (xShape[0], xShape[1], yShape[1]);
         var rank = geometry.Rank;
+        if (ctx.Kernels == GradientKernelMode.Fused && rank == 2 && group == 1 && geometry.IsStrideOne)
+        {
+            // Stride 1, one group: the GEMM straight from X and dY (Kernels/ConvWeightGradient.cs), no columns in memory.
+            return ctx.Fused(Kernels.GradientKernels.ConvWeightGrad, [x, dy], 1, Attr.Ints("kernel_shape", geometry.Kernel),
+                Attr.Ints("pads", geometry.Pads), Attr.Ints("dilations", geometry.Dilations))[0];
+        }
         if (ctx.Kernels == GradientKernelMode.Fused && rank == 2)
             return FusedWeightGradient(ctx, x, dy, wShape, yShape, geometry, group);
         var window = Tensor.Count(geometry.Kernel);
