@@ -96,8 +96,8 @@ public static class SessionFactory
             if (options.IntraOpThreads > 0) so.IntraOpNumThreads = options.IntraOpThreads;
             if (options.ProfilePrefix is { } prefix)
             {
+                so.ProfileOutputPathPrefix = prefix; // before enabling: EnableProfiling takes the prefix set at that moment
                 so.EnableProfiling = true;
-                so.ProfileOutputPathPrefix = prefix;
             }
             so.AddSessionConfigEntry("session.intra_op.allow_spinning", options.AllowSpinning ? "1" : "0");
             if (options.InterOpThreads > 0) so.InterOpNumThreads = options.InterOpThreads;
