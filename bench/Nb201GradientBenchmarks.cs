@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using NasiOnnx.Engine.Autodiff;
 using NasiOnnx.Engine.Data;
 using NasiOnnx.Engine.Metrics;
 using NasiOnnx.Engine.Runtime;
@@ -14,7 +15,7 @@ namespace NasiOnnx.Bench;
 /// </summary>
 public class Nb201GradientBenchmarks
 {
-    private RuntimeOptions Runtime => new() { Provider = ExecutionProvider.Cpu, IntraOpThreads = 2, AllowSpinning = Spinning };
+    private RuntimeOptions Runtime => new() { Provider = ExecutionProvider.Cpu, IntraOpThreads = 2, AllowSpinning = Spinning, GradientKernels = Ops };
 
     private NasiScorer? _scorer;
     private Session? _forward;
@@ -26,6 +27,10 @@ public class Nb201GradientBenchmarks
 
     [Params("all-conv3x3", "default", "all-skip")]
     public string Cell { get; set; } = "default";
+
+    /// <summary>The fused C# gradient kernels (the default on CPU) or standard ONNX ops only (the reference).</summary>
+    [Params(GradientKernelMode.Fused, GradientKernelMode.Standard)]
+    public GradientKernelMode Ops { get; set; } = GradientKernelMode.Fused;
 
     public static Nb201Cell Named(string name) => name switch
     {

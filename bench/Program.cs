@@ -27,6 +27,16 @@ public static class Program
             ProxyCostBenchmarks.Breakdown(costCell);
             return;
         }
+        if (args is ["--profile", var profileCell, var directory, .. var options])
+        {
+            Overhead.Profile(profileCell, options.Length > 0 ? int.Parse(options[0]) : 1, 8, options.Contains("standard"), directory);
+            return;
+        }
+        if (args is ["--overhead", var overheadCell, .. var more])
+        {
+            Overhead.Run(overheadCell, more.Length > 0 ? int.Parse(more[0]) : 1, more.Length > 1 ? int.Parse(more[1]) : 3, more.Contains("standard"));
+            return;
+        }
         if (args is ["--peak-memory", var cell])
         {
             PeakMemory.Run(cell);

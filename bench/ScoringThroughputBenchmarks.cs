@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
+using NasiOnnx.Engine.Autodiff;
 using NasiOnnx.Engine.Graphs;
 using NasiOnnx.Engine.Init;
 using NasiOnnx.Engine.Ranking;
@@ -28,6 +29,10 @@ public class ScoringThroughputBenchmarks
     [Params(true, false)]
     public bool SharedArena { get; set; } = true;
 
+    /// <summary>The fused C# gradient kernels (the default) or standard ONNX ops only.</summary>
+    [Params(GradientKernelMode.Fused, GradientKernelMode.Standard)]
+    public GradientKernelMode Ops { get; set; } = GradientKernelMode.Fused;
+
     [GlobalSetup]
     public void Setup()
     {
@@ -44,5 +49,5 @@ public class ScoringThroughputBenchmarks
 
     [Benchmark]
     public int ScoreFolder() =>
-        Nasi.RankAsync(_sources, new ScoringOptions { Runtime = new RuntimeOptions { SharedCpuArena = SharedArena } }, new RankingOptions { Workers = Workers }).GetAwaiter().GetResult().Count(r => r.IsOk);
+        Nasi.RankAsync(_sources, new ScoringOptions { Runtime = new RuntimeOptions { SharedCpuArena = SharedArena, GradientKernels = Ops } }, new RankingOptions { Workers = Workers }).GetAwaiter().GetResult().Count(r => r.IsOk);
 }

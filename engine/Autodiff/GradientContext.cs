@@ -17,10 +17,11 @@ public sealed class GradientContext
     private readonly Dictionary<float, string> _scalars = new();
     private readonly Dictionary<(float, long), string> _filled = new();
 
-    internal GradientContext(GraphBuilder builder, StaticShapes shapes, HashSet<string> needed)
+    internal GradientContext(GraphBuilder builder, StaticShapes shapes, HashSet<string> needed, GradientOptions? options = null)
     {
         Builder = builder;
         Shapes = shapes;
+        Options = options ?? GradientOptions.Default;
         _needed = needed;
         _initializers = builder.Graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
         _constantNodes = new Dictionary<string, TensorProto>(StringComparer.Ordinal);
@@ -34,6 +35,31 @@ public sealed class GradientContext
     public StaticShapes Shapes { get; }
 
     public long Opset => Builder.Opset;
+
+    public GradientOptions Options { get; }
+
+    /// <summary>Whether rules may emit the fused kernels of <see cref="Kernels.GradientKernels"/>.</summary>
+    public GradientKernelMode Kernels => Options.Kernels;
+
+    /// <summary>The data and dims of a float initializer whose value the caller promised to keep
+    /// (<see cref="GradientOptions.ConstantWeights"/>); null otherwise.</summary>
+    public (float[] Data, long[] Dims)? ConstantWeight(string value)
+    {
+        if (!Options.ConstantWeights || !_initializers.TryGetValue(value, out var t) || t.DataType != (int)ElementType.Float) return null;
+        return (TensorData.ReadFloats(t), t.Dims.ToArray());
+    }
+
+    /// <summary>A node of a fused gradient kernel (<see cref="Kernels.GradientKernels.Domain"/>), importing its domain.</summary>
+    public string[] Fused(string opType, IReadOnlyList<string> inputs, int outputCount, params AttributeProto[] attributes)
+    {
+        var model = Builder.Model;
+        if (model.OpsetImport.All(o => o.Domain != Autodiff.Kernels.GradientKernels.Domain))
+            model.OpsetImport.Add(new OperatorSetIdProto { Domain = Autodiff.Kernels.GradientKernels.Domain, Version = 1 });
+        var name = Builder.UniqueName(opType);
+        var outputs = Enumerable.Range(0, outputCount).Select(i => Builder.UniqueName($"{name}_out{i}")).ToArray();
+        Builder.AddNode(opType, name, inputs, outputs, attributes).Domain = Autodiff.Kernels.GradientKernels.Domain;
+        return outputs;
+    }
 
     public long[] Shape(string value) => Shapes.Shape(value);
 

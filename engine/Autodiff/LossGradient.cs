@@ -1,4 +1,5 @@
 using NasiOnnx.Engine.Graphs;
+using NasiOnnx.Engine.Runtime;
 using Onnx;
 
 namespace NasiOnnx.Engine.Autodiff;
@@ -24,8 +25,12 @@ public static class LossGradient
     /// as graph inputs, whose shapes must be static in the model or listed in <paramref name="otherInputShapes"/>).</param>
     /// <param name="inputName">The data input; default the first graph input that is not an initializer.</param>
     /// <param name="otherInputShapes">Shapes for further graph inputs with symbolic dimensions.</param>
+    /// <param name="options">Standard ops (any provider) or the fused CPU kernels (<see cref="SessionFactory.GradientKernels"/>
+    /// says which a session's options allow), and whether the weights stay constant (default: standard ops, weights
+    /// that may become graph inputs).</param>
     public static GradientModel Build(ModelProto forward, long[] inputShape, string? logitsName = null,
-        IReadOnlyList<string>? wrtInputs = null, string? inputName = null, IReadOnlyDictionary<string, long[]>? otherInputShapes = null)
+        IReadOnlyList<string>? wrtInputs = null, string? inputName = null, IReadOnlyDictionary<string, long[]>? otherInputShapes = null,
+        GradientOptions? options = null)
     {
         var model = forward.Clone();
         var graph = model.Graph;
@@ -51,8 +56,8 @@ public static class LossGradient
             [LabelsInput] = [batch],
         };
         var wrt = ParameterSet.Of(forward).Names.Concat(wrtInputs ?? []).ToList();
-        var probed = StaticShapes.ProbeScaled(model, shapes, [input, LabelsInput]);
-        var result = Vjp.BuildInPlace(model, [GradientSeed.Ones(LossOutput)], probed, wrt);
+        var known = StaticShapes.For(model, shapes, [input, LabelsInput]);
+        var result = Vjp.BuildInPlace(model, [GradientSeed.Ones(LossOutput)], known, wrt, options);
         return result with { Loss = LossOutput, Logits = logits, Labels = LabelsInput };
     }
 }

@@ -16,29 +16,36 @@ public static class Vjp
     /// <summary>
     /// Builds a model whose extra outputs are the vector-Jacobian products of the seeded outputs with respect to
     /// <paramref name="wrt"/> (default: every tensor of <see cref="ParameterSet.Of"/>; graph inputs such as
-    /// architecture weights may be listed too). Shapes are found by running the model once on zeros with
-    /// <paramref name="inputShapes"/> (graph inputs not listed use their declared static shape); the result is
-    /// specialised to those shapes.
+    /// architecture weights may be listed too). Shapes are inferred for <paramref name="inputShapes"/> (graph inputs
+    /// not listed use their declared static shape), or probed where an op has no shape rule
+    /// (<see cref="StaticShapes.For"/>); the result is specialised to those shapes.
     /// </summary>
     /// <exception cref="GraphException">A node on a differentiated path has no rule (message names op and node),
     /// or a seed or wrt name is not a float value of the model.</exception>
+    /// <param name="model">The forward model; it is not modified.</param>
+    /// <param name="seeds">Where reverse mode starts.</param>
+    /// <param name="inputShapes">Shapes of graph inputs whose declared shapes are symbolic.</param>
+    /// <param name="wrt">Tensors to differentiate with respect to.</param>
+    /// <param name="options">Which ops to emit (standard, or fused CPU kernels) and whether weights are constants.</param>
     public static GradientModel Build(ModelProto model, IReadOnlyList<GradientSeed> seeds,
-        IReadOnlyDictionary<string, long[]> inputShapes, IReadOnlyList<string>? wrt = null)
+        IReadOnlyDictionary<string, long[]> inputShapes, IReadOnlyList<string>? wrt = null, GradientOptions? options = null)
     {
         var clone = model.Clone();
-        var shapes = StaticShapes.Probe(clone, inputShapes);
-        return BuildInPlace(clone, seeds, shapes, wrt ?? ParameterSet.Of(model).Names.ToList());
+        var shapes = StaticShapes.For(clone, inputShapes);
+        return BuildInPlace(clone, seeds, shapes, wrt ?? ParameterSet.Of(model).Names.ToList(), options);
     }
 
     /// <summary>
     /// As above, with shapes probed by the caller (e.g. <see cref="StaticShapes.ProbeScaled"/>, which is much
     /// cheaper at large batch sizes); <paramref name="shapes"/> must come from <paramref name="model"/>.
     /// </summary>
-    public static GradientModel Build(ModelProto model, IReadOnlyList<GradientSeed> seeds, StaticShapes shapes, IReadOnlyList<string>? wrt = null) =>
-        BuildInPlace(model.Clone(), seeds, shapes, wrt ?? ParameterSet.Of(model).Names.ToList());
+    public static GradientModel Build(ModelProto model, IReadOnlyList<GradientSeed> seeds, StaticShapes shapes, IReadOnlyList<string>? wrt = null,
+        GradientOptions? options = null) =>
+        BuildInPlace(model.Clone(), seeds, shapes, wrt ?? ParameterSet.Of(model).Names.ToList(), options);
 
     /// <summary>Extends <paramref name="model"/> in place, given its probed <paramref name="shapes"/>.</summary>
-    internal static GradientModel BuildInPlace(ModelProto model, IReadOnlyList<GradientSeed> seeds, StaticShapes shapes, IReadOnlyList<string> wrt)
+    internal static GradientModel BuildInPlace(ModelProto model, IReadOnlyList<GradientSeed> seeds, StaticShapes shapes, IReadOnlyList<string> wrt,
+        GradientOptions? options = null)
     {
         var graphName = model.Graph.Name;
         var opset = GraphBuilder.Extend(model).Opset;
@@ -61,7 +68,7 @@ public static class Vjp
             throw new GraphException($"Graph '{graphName}': no gradient rule for {string.Join(", ", missing)} on a differentiated path.");
 
         var builder = GraphBuilder.Extend(model);
-        var ctx = new GradientContext(builder, shapes, reached);
+        var ctx = new GradientContext(builder, shapes, reached, options);
         var cotangents = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         void Accumulate(string value, string gradient)
         {
@@ -109,13 +116,31 @@ public static class Vjp
         }
 
         var gradients = new Dictionary<string, string>(StringComparer.Ordinal);
+        var producers = new Dictionary<string, NodeProto>(StringComparer.Ordinal);
+        var consumed = new HashSet<string>(StringComparer.Ordinal);
+        var renamed = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var node in model.Graph.Node)
+        {
+            foreach (var o in node.Output) if (o.Length > 0) producers[o] = node;
+            foreach (var i in node.Input) consumed.Add(i);
+        }
         foreach (var name in wrt)
         {
             var shape = shapes.Shape(name);
             var total = Total(name) ?? ctx.Zeros(shape); // no path to any seed: the gradient is exactly zero
             var output = GradientModel.GradientName(name);
             builder.Claim(output);
-            builder.AddNode("Identity", builder.UniqueName("grad_output"), [total], [output]);
+            if (renamed.TryGetValue(total, out var earlier)) total = earlier; // the same value is an earlier tensor's gradient too
+            if (producers.Remove(total, out var producer) && !consumed.Contains(total))
+            {
+                // A value only this output reads: rename it rather than add an Identity (a node fewer per parameter).
+                producer.Output[producer.Output.IndexOf(total)] = output;
+                renamed[total] = output;
+                total = output;
+            }
+            else
+                builder.AddNode("Identity", builder.UniqueName("grad_output"), [total], [output]);
+            consumed.Add(total);
             builder.Output(output, ElementType.Float, shape);
             gradients[name] = output;
         }
@@ -126,7 +151,7 @@ public static class Vjp
     /// The nodes in an order where every value is produced before it is read. ONNX asks graphs to be sorted, but
     /// ONNX Runtime sorts them itself and so accepts unsorted ones; the reverse walk must not depend on it.
     /// </summary>
-    private static List<NodeProto> TopologicalOrder(GraphProto graph)
+    internal static List<NodeProto> TopologicalOrder(GraphProto graph)
     {
         var producer = new Dictionary<string, NodeProto>(StringComparer.Ordinal);
         foreach (var node in graph.Node)

@@ -10,25 +10,60 @@ public static class RankCorrelation
         return Pearson(Ranks(x), Ranks(y));
     }
 
-    /// <summary>Kendall's τ-b (tie-corrected), by the O(n²) pair count: exact and fast enough for 15,625 cells.</summary>
+    /// <summary>
+    /// Kendall's τ-b (tie-corrected) by Knight's O(n log n) algorithm: sort by (x, y), count the pairs tied in x
+    /// and in both, then merge-sort y counting the swaps (the discordant pairs) and the pairs tied in y. The
+    /// O(n²) pair count took seconds per column over the 15,625 cells of NAS-Bench-201; a test keeps it as the
+    /// reference.
+    /// </summary>
     public static double Kendall(IReadOnlyList<double> x, IReadOnlyList<double> y)
     {
         Check(x, y);
-        long concordant = 0, discordant = 0, tiesX = 0, tiesY = 0;
         var n = x.Count;
-        for (var i = 0; i < n; i++)
-            for (var j = i + 1; j < n; j++)
+        var order = Enumerable.Range(0, n).ToArray();
+        Array.Sort(order, (a, b) => x[a] != x[b] ? x[a].CompareTo(x[b]) : y[a].CompareTo(y[b]));
+        var ys = order.Select(i => y[i]).ToArray();
+        long pairs = (long)n * (n - 1) / 2, tiedX = 0, tiedBoth = 0;
+        for (int start = 0, end; start < n; start = end)
+        {
+            for (end = start + 1; end < n && x[order[end]] == x[order[start]]; end++) { }
+            tiedX += Choose2(end - start);
+            for (int s = start, e; s < end; s = e)
             {
-                var dx = Math.Sign(x[i] - x[j]);
-                var dy = Math.Sign(y[i] - y[j]);
-                if (dx == 0 && dy == 0) continue;
-                if (dx == 0) tiesX++;
-                else if (dy == 0) tiesY++;
-                else if (dx == dy) concordant++;
-                else discordant++;
+                for (e = s + 1; e < end && ys[e] == ys[s]; e++) { }
+                tiedBoth += Choose2(e - s);
             }
-        var denominator = Math.Sqrt((double)(concordant + discordant + tiesX) * (concordant + discordant + tiesY));
-        return denominator == 0 ? double.NaN : (concordant - discordant) / denominator;
+        }
+        var swaps = MergeSortCountingSwaps(ys, new double[n], 0, n);
+        long tiedY = 0;
+        for (int start = 0, end; start < n; start = end)
+        {
+            for (end = start + 1; end < n && ys[end] == ys[start]; end++) { }
+            tiedY += Choose2(end - start);
+        }
+        var numerator = pairs - tiedX - tiedY + tiedBoth - 2 * swaps;
+        var denominator = Math.Sqrt((double)(pairs - tiedX) * (pairs - tiedY));
+        return denominator == 0 ? double.NaN : numerator / denominator;
+    }
+
+    private static long Choose2(long k) => k * (k - 1) / 2;
+
+    /// <summary>Sorts values[lo..hi) ascending; returns the pairs i &lt; j with values[i] &gt; values[j] (strictly).</summary>
+    private static long MergeSortCountingSwaps(double[] values, double[] scratch, int lo, int hi)
+    {
+        if (hi - lo < 2) return 0;
+        var mid = (lo + hi) / 2;
+        var swaps = MergeSortCountingSwaps(values, scratch, lo, mid) + MergeSortCountingSwaps(values, scratch, mid, hi);
+        int i = lo, j = mid, k = lo;
+        while (i < mid && j < hi)
+        {
+            if (values[j] < values[i]) { swaps += mid - i; scratch[k++] = values[j++]; }
+            else scratch[k++] = values[i++];
+        }
+        while (i < mid) scratch[k++] = values[i++];
+        while (j < hi) scratch[k++] = values[j++];
+        Array.Copy(scratch, lo, values, lo, hi - lo);
+        return swaps;
     }
 
     public static double Pearson(IReadOnlyList<double> x, IReadOnlyList<double> y)

@@ -49,7 +49,8 @@ public sealed class NasiScorer : IDisposable
     public static NasiScorer Create(ModelProto forward, long[] inputShape, RuntimeOptions options)
     {
         var clock = Stopwatch.StartNew();
-        var model = LossGradient.Build(forward, inputShape);
+        var model = LossGradient.Build(forward, inputShape,
+            options: new GradientOptions { Kernels = SessionFactory.GradientKernels(options), ConstantWeights = true });
         var initializers = new HashSet<string>(forward.Graph.Initializer.Select(t => t.Name), StringComparer.Ordinal);
         var input = forward.Graph.Input.First(i => !initializers.Contains(i.Name)).Name;
         var parameters = ParameterSet.Of(forward).Count;
@@ -144,6 +145,9 @@ public sealed class NasiScorer : IDisposable
         }
         return total;
     }
+
+    /// <summary>Ends ONNX Runtime's profiling (<see cref="RuntimeOptions.ProfilePrefix"/>) and returns its file.</summary>
+    public string EndProfiling() => _session.EndProfiling();
 
     public void Dispose() => _session.Dispose();
 }

@@ -9,7 +9,8 @@ namespace NasiOnnx.Engine.Ranking;
 /// <summary>
 /// An append-only results file (CSV, or JSON lines for <c>.jsonl</c>/<c>.json</c>) that a killed run can resume:
 /// each row goes out as one write of a whole line, flushed to disk, and on reopening a torn last line is cut off
-/// and every complete row is kept. Thread-safe.
+/// and every complete row is kept. Thread-safe. Files of runs that score isomorphic candidates once
+/// (<see cref="Candidate.Members"/>) have a <c>scored_as</c> column after the fixed ones.
 /// </summary>
 public sealed class ResultLog : IDisposable
 {
@@ -18,29 +19,40 @@ public sealed class ResultLog : IDisposable
     /// <summary>The columns of files written before rows said their batch route; <see cref="Read"/> still reads them.</summary>
     private static readonly string[] LegacyColumns = FixedColumns[..6];
 
+    private const string ScoredAsColumn = "scored_as";
+
     private readonly FileStream _stream;
     private readonly bool _json;
     private readonly IReadOnlyList<string> _metrics;
     private readonly List<ScoreRow> _rows;
     private readonly object _gate = new();
+    private readonly HashSet<string> _ids;
+    private readonly bool _scoredAs;
 
     public string Path { get; }
 
     /// <summary>Rows already in the file when it was opened, then every row appended since.</summary>
     public IReadOnlyList<ScoreRow> Rows { get { lock (_gate) return _rows.ToList(); } }
 
-    public bool Contains(string id) { lock (_gate) return _rows.Any(r => r.Id == id); }
+    public bool Contains(string id) { lock (_gate) return _ids.Contains(id); }
 
-    private ResultLog(string path, FileStream stream, bool json, IReadOnlyList<string> metrics, List<ScoreRow> rows)
+    /// <summary>The row of <paramref name="id"/>, or null.</summary>
+    public ScoreRow? Find(string id) { lock (_gate) return _ids.Contains(id) ? _rows.Find(r => r.Id == id) : null; }
+
+    private ResultLog(string path, FileStream stream, bool json, IReadOnlyList<string> metrics, List<ScoreRow> rows, bool scoredAs)
     {
-        Path = path; _stream = stream; _json = json; _metrics = metrics; _rows = rows;
+        Path = path; _stream = stream; _json = json; _metrics = metrics; _rows = rows; _scoredAs = scoredAs;
+        _ids = new HashSet<string>(rows.Select(r => r.Id), StringComparer.Ordinal);
     }
 
     public static bool IsJson(string path) =>
         path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Opens (or creates) the file; an existing file must have been written with the same metrics.</summary>
-    public static ResultLog Open(string path, IReadOnlyList<string> metrics)
+    /// <param name="path">A .csv, .jsonl or .json file.</param>
+    /// <param name="metrics">The metric columns.</param>
+    /// <param name="scoredAs">Whether rows say which candidate was scored for them (a <c>scored_as</c> column).</param>
+    public static ResultLog Open(string path, IReadOnlyList<string> metrics, bool scoredAs = false)
     {
         var json = IsJson(path);
         var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
@@ -57,9 +69,9 @@ public sealed class ResultLog : IDisposable
         try
         {
             var text = CutTornLine(stream);
-            var rows = json ? ReadJson(text, path) : ReadCsv(text, path, metrics);
-            var log = new ResultLog(path, stream, json, metrics, rows);
-            if (!json && stream.Length == 0) log.WriteLine(string.Join(',', FixedColumns.Concat(metrics).Select(Csv)));
+            var rows = json ? ReadJson(text, path) : ReadCsv(text, path, metrics, FixedColumns, scoredAs);
+            var log = new ResultLog(path, stream, json, metrics, rows, scoredAs);
+            if (!json && stream.Length == 0) log.WriteLine(string.Join(',', Header(FixedColumns, metrics, scoredAs).Select(Csv)));
             return log;
         }
         catch
@@ -88,17 +100,26 @@ public sealed class ResultLog : IDisposable
         var fixedColumns = header.Take(FixedColumns.Length).SequenceEqual(FixedColumns) ? FixedColumns
             : header.Take(LegacyColumns.Length).SequenceEqual(LegacyColumns) ? LegacyColumns
             : throw new NasiException($"{path}: not a results file of nasi (its columns start {string.Join(",", header.Take(FixedColumns.Length))})");
-        var metrics = header.Skip(fixedColumns.Length).ToList();
-        return (metrics, ReadCsv(text, path, metrics, fixedColumns));
+        var scoredAs = header.Length > fixedColumns.Length && header[fixedColumns.Length] == ScoredAsColumn;
+        var metrics = header.Skip(fixedColumns.Length + (scoredAs ? 1 : 0)).ToList();
+        return (metrics, ReadCsv(text, path, metrics, fixedColumns, scoredAs));
     }
 
-    public void Append(ScoreRow row)
+    private static IEnumerable<string> Header(string[] fixedColumns, IReadOnlyList<string> metrics, bool scoredAs) =>
+        fixedColumns.Concat(scoredAs ? [ScoredAsColumn] : []).Concat(metrics);
+
+    public void Append(ScoreRow row) => Append([row]);
+
+    /// <summary>Appends <paramref name="rows"/> in one write (the rows of a class of isomorphic candidates).</summary>
+    public void Append(IReadOnlyList<ScoreRow> rows)
     {
-        var line = _json ? JsonLine(row) : CsvLine(row);
+        if (rows.Count == 0) return;
+        var lines = string.Join('\n', rows.Select(r => _json ? JsonLine(r) : CsvLine(r)));
         lock (_gate)
         {
-            WriteLine(line);
-            _rows.Add(row);
+            WriteLine(lines);
+            _rows.AddRange(rows);
+            foreach (var r in rows) _ids.Add(r.Id);
         }
     }
 
@@ -123,25 +144,30 @@ public sealed class ResultLog : IDisposable
     private string CsvLine(ScoreRow r)
     {
         var fields = new[] { r.Id, r.Status, r.Parameters.ToString(CultureInfo.InvariantCulture), r.InputShape, r.Provider, Number(r.Seconds), r.Route, r.Notes }
+            .Concat(_scoredAs ? [r.ScoredAs] : [])
             .Concat(_metrics.Select(m => Number(r.Metric(m))));
         return string.Join(',', fields.Select(Csv));
     }
 
-    private static string JsonLine(ScoreRow r) => JsonSerializer.Serialize(new Dictionary<string, object?>
+    private static string JsonLine(ScoreRow r)
     {
-        ["id"] = r.Id, ["status"] = r.Status, ["parameters"] = r.Parameters, ["input_shape"] = r.InputShape,
-        ["provider"] = r.Provider, ["seconds"] = r.Seconds, ["batch"] = r.Route, ["notes"] = r.Notes,
-        ["metrics"] = r.Metrics.ToDictionary(kv => kv.Key, kv => double.IsFinite(kv.Value) ? (object)kv.Value : null),
-    });
+        var fields = new Dictionary<string, object?>
+        {
+            ["id"] = r.Id, ["status"] = r.Status, ["parameters"] = r.Parameters, ["input_shape"] = r.InputShape,
+            ["provider"] = r.Provider, ["seconds"] = r.Seconds, ["batch"] = r.Route, ["notes"] = r.Notes,
+        };
+        if (r.ScoredAs.Length > 0) fields[ScoredAsColumn] = r.ScoredAs;
+        fields["metrics"] = r.Metrics.ToDictionary(kv => kv.Key, kv => double.IsFinite(kv.Value) ? (object)kv.Value : null);
+        return JsonSerializer.Serialize(fields);
+    }
 
     private static string Number(double v) => double.IsNaN(v) ? "" : v.ToString("R", CultureInfo.InvariantCulture);
 
     private static string Csv(string field) =>
         field.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + field.Replace("\"", "\"\"") + "\"" : field;
 
-    private static List<ScoreRow> ReadCsv(string text, string path, IReadOnlyList<string> metrics, string[]? fixedColumns = null)
+    private static List<ScoreRow> ReadCsv(string text, string path, IReadOnlyList<string> metrics, string[] fixedColumns, bool scoredAs)
     {
-        fixedColumns ??= FixedColumns;
         var legacy = fixedColumns.Length < FixedColumns.Length;
         var rows = new List<ScoreRow>();
         if (text.Length == 0) return rows;
@@ -149,7 +175,7 @@ public sealed class ResultLog : IDisposable
         reader.Read();
         reader.ReadHeader();
         var header = reader.HeaderRecord ?? [];
-        var expected = fixedColumns.Concat(metrics).ToArray();
+        var expected = Header(fixedColumns, metrics, scoredAs).ToArray();
         if (!header.SequenceEqual(expected))
             throw new NasiException($"{path}: its columns ({string.Join(",", header)}) differ from this run's ({string.Join(",", expected)}); use another output file");
         while (reader.Read())
@@ -164,6 +190,7 @@ public sealed class ResultLog : IDisposable
                 Seconds = ParseNumber(reader.GetField("seconds")),
                 Route = legacy ? "" : reader.GetField("batch") ?? "",
                 Notes = legacy ? "" : reader.GetField("notes") ?? "",
+                ScoredAs = scoredAs ? reader.GetField(ScoredAsColumn) ?? "" : "",
                 Metrics = metrics.ToDictionary(m => m, m => ParseNumber(reader.GetField(m))),
             });
         }
@@ -191,6 +218,7 @@ public sealed class ResultLog : IDisposable
                     Seconds = e.GetProperty("seconds").GetDouble(),
                     Route = e.TryGetProperty("batch", out var route) ? route.GetString() ?? "" : "",
                     Notes = e.TryGetProperty("notes", out var notes) ? notes.GetString() ?? "" : "",
+                    ScoredAs = e.TryGetProperty(ScoredAsColumn, out var scored) ? scored.GetString() ?? "" : "",
                     Metrics = e.GetProperty("metrics").EnumerateObject()
                         .ToDictionary(p => p.Name, p => p.Value.ValueKind == JsonValueKind.Number ? p.Value.GetDouble() : double.NaN),
                 });

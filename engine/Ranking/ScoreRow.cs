@@ -26,6 +26,10 @@ public sealed record ScoreRow
     public double Seconds { get; init; }
     public string Status { get; init; } = Ok;
 
+    /// <summary>The id of the candidate whose score this row carries, when it was scored as another, isomorphic
+    /// one (<see cref="Candidate.Members"/>; the scored candidate's own row names itself); empty otherwise.</summary>
+    public string ScoredAs { get; init; } = "";
+
     /// <summary>False for a candidate that could not be scored at all.</summary>
     public bool IsOk => !Status.StartsWith("error", StringComparison.Ordinal);
 

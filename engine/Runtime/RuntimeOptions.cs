@@ -1,3 +1,5 @@
+using NasiOnnx.Engine.Autodiff;
+
 namespace NasiOnnx.Engine.Runtime;
 
 /// <summary>How sessions are made: provider and thread counts (0 = ONNX Runtime's default).</summary>
@@ -22,6 +24,18 @@ public sealed record RuntimeOptions
     /// ran 2× slower (engine/Ntk/NOTES.md). Off by default; turn it on where the engine has the cores to itself.
     /// </summary>
     public bool AllowSpinning { get; init; }
+
+    /// <summary>
+    /// The ops gradient graphs are built from on CPU sessions: the fused C# kernels run as ONNX Runtime custom
+    /// operators where a rule has one (the default: faster, and far fewer nodes to build a session from), or the
+    /// standard ai.onnx ops, which are the reference. CUDA sessions always get standard ops
+    /// (<see cref="SessionFactory.GradientKernels"/>).
+    /// </summary>
+    public GradientKernelMode GradientKernels { get; init; } = GradientKernelMode.Fused;
+
+    /// <summary>Write ONNX Runtime's per-node profile of every run to files starting with this path (for
+    /// <c>bench</c>); <see cref="Session.EndProfiling"/> closes the file. Null: no profiling.</summary>
+    public string? ProfilePrefix { get; init; }
 
     public static RuntimeOptions Default { get; } = new();
 }

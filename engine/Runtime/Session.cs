@@ -72,6 +72,9 @@ public sealed class Session : IDisposable
         }
     }
 
+    /// <summary>Ends profiling (<see cref="RuntimeOptions.ProfilePrefix"/>) and returns the profile file's path.</summary>
+    public string EndProfiling() => _session.EndProfiling();
+
     public static Tensor ToTensor(OrtValue value)
     {
         var info = value.GetTensorTypeAndShape();

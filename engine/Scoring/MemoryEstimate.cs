@@ -6,7 +6,7 @@ namespace NasiOnnx.Engine.Scoring;
 
 /// <summary>
 /// A pre-flight estimate of what scoring a model needs, so that a model that would exhaust the machine is refused
-/// before its batch-size run allocates anything: one probe at the model's own batch (1 where it is symbolic) gives
+/// before its batch-size run allocates anything: the static shapes at the model's own batch (1 where it is symbolic; inferred, or probed) give
 /// every activation's size, which scales linearly with the batch; the backward pass keeps about as much again, and
 /// θ comes three times (weights, gradients, a perturbed copy). The probe itself allocates every activation at
 /// that batch, so ONNX's shape inference (no run) is asked first: where the shapes it infers already exceed the
@@ -29,7 +29,7 @@ public static class MemoryEstimate
         var known = (inferred ?? InferredShapes.Of(model, inputs)).KnownElements;
         if (stopAbove is { } limit && Math.Max(Total(known / probeBatch), 4 * known) is var bound && bound > limit)
             return (long)Math.Min(long.MaxValue, bound);
-        var shapes = StaticShapes.Probe(model, inputs);
+        var shapes = StaticShapes.For(model, inputs);
         double activations = Tensor.Count(probe);
         foreach (var node in model.Graph.Node)
             foreach (var output in node.Output)

@@ -97,7 +97,8 @@ public sealed class NasiSearch : IDisposable
         var signature = ModelSignature.Of(supernet, options.BatchSize, source: $"supernet '{supernet.Graph.Name}'");
         var parameterNames = ParameterSet.Of(supernet).Names.ToList();
         var gradient = LossGradient.Build(supernet, signature.InputShape, signature.Output, arch.Select(a => a.Name).ToList(),
-            signature.Input, arch.ToDictionary(a => a.Name, a => a.Shape));
+            signature.Input, arch.ToDictionary(a => a.Name, a => a.Shape),
+            new GradientOptions { Kernels = SessionFactory.GradientKernels(options.Runtime) }); // θ becomes inputs below: no constant weights
 
         // θ becomes graph inputs so the ± εg runs edit pinned buffers instead of rebuilding sessions.
         var model = gradient.Model;

@@ -14,21 +14,40 @@ public sealed class ModelSource
 {
     private readonly Func<ModelProto> _load;
 
-    private ModelSource(string id, Func<ModelProto> load)
+    private ModelSource(string id, Func<ModelProto> load, IReadOnlyList<CandidateMember>? members = null)
     {
         Id = id;
         _load = load;
+        Members = members ?? [];
     }
 
     public string Id { get; }
 
+    /// <summary>Further ids this model is scored for (<see cref="Candidate.Members"/>): the other cells of its
+    /// isomorphism class, for <see cref="Nb201Class"/>.</summary>
+    public IReadOnlyList<CandidateMember> Members { get; }
+
     /// <summary>Builds or reads the model (a fresh object each time: callers may modify it).</summary>
     public ModelProto Load() => _load();
 
-    public Candidate ToCandidate() => new(Id, _load);
+    public Candidate ToCandidate() => new(Id, _load) { Members = Members };
 
     public static ModelSource Nb201(Nb201Cell cell, Nb201NetworkOptions? options = null) =>
         new(cell.ToString(), () => Nb201Network.Build(cell, options ?? Nb201NetworkOptions.Default));
+
+    /// <summary>
+    /// The representative of an isomorphism class of NAS-Bench-201 cells, scored once for every member of
+    /// <paramref name="cellClass"/>: each member's row carries the representative's metrics and its own parameter
+    /// count (<see cref="Nb201Network.ParameterCount"/>).
+    /// </summary>
+    public static ModelSource Nb201Class(Nb201CellClass cellClass, Nb201NetworkOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(cellClass);
+        options ??= Nb201NetworkOptions.Default;
+        var members = cellClass.Members.Select(c => new CandidateMember(c.ToString(), Nb201Network.ParameterCount(c, options))).ToList();
+        var representative = cellClass.Representative;
+        return new(representative.ToString(), () => Nb201Network.Build(representative, options), members);
+    }
 
     /// <summary>A NAS-Bench-201 cell string (or "default").</summary>
     public static ModelSource Nb201(string cell, Nb201NetworkOptions? options = null) =>

@@ -97,7 +97,8 @@ public static class Nasi
     /// <summary>
     /// Scores many models in parallel (<see cref="RankingOptions.Workers"/>), each row appended to
     /// <paramref name="resultsPath"/> (CSV, or JSON lines for .jsonl) as it finishes; a later call with the same path
-    /// skips what is there. A model that fails becomes an error row. Returns the rows of <paramref name="models"/>.
+    /// skips what is there. A model that fails becomes an error row. Returns the rows of <paramref name="models"/>
+    /// and of their <see cref="ModelSource.Members"/> (isomorphic cells scored once, <see cref="ModelSource.Nb201Class"/>).
     /// </summary>
     public static async Task<IReadOnlyList<ScoreRow>> RankAsync(IEnumerable<ModelSource> models, ScoringOptions? options = null,
         RankingOptions? ranking = null, string? resultsPath = null, IProgress<RankingProgress>? progress = null,
@@ -112,8 +113,9 @@ public static class Nasi
             if (options.Ntk.Workers == 0) options = options with { Ntk = options.Ntk with { Workers = 1 } };
         }
         var columns = new ModelScorer(options).Metrics;
-        using var log = resultsPath is null ? null : ResultLog.Open(resultsPath, columns);
-        return await RankingRunner.RunAsync(models.Select(m => m.ToCandidate()).ToList(), () => new ModelScorer(options), log,
+        var candidates = models.Select(m => m.ToCandidate()).ToList();
+        using var log = resultsPath is null ? null : ResultLog.Open(resultsPath, columns, scoredAs: candidates.Any(c => c.Members.Count > 0));
+        return await RankingRunner.RunAsync(candidates, () => new ModelScorer(options), log,
             ranking, progress, cancellationToken).ConfigureAwait(false);
     }
 

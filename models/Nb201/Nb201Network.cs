@@ -30,6 +30,31 @@ public static class Nb201Network
             layers => (scope, x, c) => Cell(layers, scope, x, cell, c));
     }
 
+    /// <summary>
+    /// The parameter count of <see cref="Build"/>'s network (as <see cref="ParameterSet.Of"/> counts it), in closed
+    /// form, without building it: stem Conv + BN, the two residual blocks, the head BN and Linear, and per cell
+    /// 9c² + 2c for each <c>nor_conv_3x3</c> edge and c² + 2c for each <c>nor_conv_1x1</c> at its stage's c.
+    /// </summary>
+    public static long ParameterCount(Nb201Cell cell, Nb201NetworkOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(cell);
+        ArgumentNullException.ThrowIfNull(options);
+        Validate(options);
+        long c = options.C;
+        long ConvBn(long inChannels, long outChannels, long kernel) => inChannels * outChannels * kernel * kernel + 2 * outChannels;
+        long Reduce(long inChannels) => ConvBn(inChannels, 2 * inChannels, 3) + ConvBn(2 * inChannels, 2 * inChannels, 3) + inChannels * 2 * inChannels;
+        long CellAt(long channels) => cell.Edges.Sum(e => e.Op switch
+        {
+            Nb201Op.NorConv3x3 => ConvBn(channels, channels, 3),
+            Nb201Op.NorConv1x1 => ConvBn(channels, channels, 1),
+            _ => 0L,
+        });
+        var stem = ConvBn(options.InputChannels, c, 3);
+        var cells = options.N * (CellAt(c) + CellAt(2 * c) + CellAt(4 * c));
+        var head = 2 * 4 * c + 4 * c * options.Classes + options.Classes;
+        return stem + Reduce(c) + Reduce(2 * c) + cells + head;
+    }
+
     /// <summary>Emits one cell under <c>scope</c> on <c>input</c> with <c>c</c> channels and returns its output.</summary>
     internal delegate string CellEmitter(string scope, string input, long c);
 

@@ -53,7 +53,7 @@ public class GradientCheckTests
     }
 
     /// <summary>The case's node alone: differentiable inputs become graph inputs x0, x1, …; the rest initializers.</summary>
-    private static (ModelProto Model, Dictionary<string, Tensor> Values) OneNodeModel(GradientCase c, Rng rng)
+    internal static (ModelProto Model, Dictionary<string, Tensor> Values) OneNodeModel(GradientCase c, Rng rng)
     {
         var g = GraphBuilder.Create(c.Name.Replace(' ', '_'));
         var values = new Dictionary<string, Tensor>();

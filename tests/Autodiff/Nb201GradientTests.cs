@@ -14,11 +14,14 @@ namespace NasiOnnx.Tests.Autodiff;
 /// </summary>
 public class Nb201GradientTests
 {
-    [TestCase("|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|skip_connect~2|")]
-    [TestCase("|avg_pool_3x3~0|+|none~0|nor_conv_3x3~1|+|nor_conv_1x1~0|none~1|avg_pool_3x3~2|")]
-    [TestCase("|none~0|+|nor_conv_1x1~0|none~1|+|avg_pool_3x3~0|skip_connect~1|nor_conv_3x3~2|")]
-    [TestCase("|nor_conv_3x3~0|+|none~0|nor_conv_1x1~1|+|none~0|none~1|avg_pool_3x3~2|")]
-    public void LossGradientMatchesFiniteDifferencesAlongRandomDirections(string arch)
+    [TestCase("|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|skip_connect~2|", false)]
+    [TestCase("|avg_pool_3x3~0|+|none~0|nor_conv_3x3~1|+|nor_conv_1x1~0|none~1|avg_pool_3x3~2|", false)]
+    [TestCase("|none~0|+|nor_conv_1x1~0|none~1|+|avg_pool_3x3~0|skip_connect~1|nor_conv_3x3~2|", false)]
+    [TestCase("|nor_conv_3x3~0|+|none~0|nor_conv_1x1~1|+|none~0|none~1|avg_pool_3x3~2|", false)]
+    // As NasiScorer builds it: fused kernels, weights folded as constants.
+    [TestCase("|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|skip_connect~2|", true)]
+    [TestCase("|none~0|+|nor_conv_1x1~0|none~1|+|avg_pool_3x3~0|skip_connect~1|nor_conv_3x3~2|", true)]
+    public void LossGradientMatchesFiniteDifferencesAlongRandomDirections(string arch, bool asScored)
     {
         const int batch = 8;
         var cell = Nb201Cell.Parse(arch);
@@ -27,7 +30,8 @@ public class Nb201GradientTests
         var rng = new Rng(17);
         var x = GradientTestKit.Gaussian(rng, batch, 3, 16, 16);
         var labels = GradientTestKit.Labels(rng, batch, 10);
-        var gradient = LossGradient.Build(model, x.Shape);
+        var gradient = LossGradient.Build(model, x.Shape,
+            options: asScored ? new GradientOptions { Kernels = GradientKernelMode.Fused, ConstantWeights = true } : null);
         var parameters = ParameterSet.Of(model).Names.ToList();
         var floats = new Dictionary<string, Tensor> { [Nb201Network.InputName] = x };
         var int64s = new Dictionary<string, long[]> { [gradient.Labels!] = labels };

@@ -168,4 +168,27 @@ public class VjpTransformTests
         var dw = session.Run(new Dictionary<string, Tensor> { ["x"] = new([10, 20], [2]), ["v"] = new([1, -1], [2]) }, null, [gradient.Gradients["w"]])[0];
         Assert.That(dw.Data, Is.EqualTo(new[] { 14f, -14f }));
     }
+
+    /// <summary>
+    /// Gradient outputs rename the value that holds them instead of copying it through an Identity; two parameters
+    /// whose gradients are one value (both addends of an Add) must both still get it.
+    /// </summary>
+    [Test]
+    public void TwoParametersSharingOneGradientValueBothGetIt()
+    {
+        var g = GraphBuilder.Create("shared_gradient");
+        var x = g.Input("x", ElementType.Float, 2, 3);
+        var a = g.Initializer("a", [1, 2, 3], 3);
+        var b = g.Initializer("b", [4, 5, 6], 3);
+        var y = g.Node("Mul", [x, g.Node("Add", [a, b])]);
+        g.Output(y, ElementType.Float, [2, 3]);
+        var gradient = Vjp.Build(g.Model, [GradientSeed.Ones(y)], new Dictionary<string, long[]>(), ["a", "b"]);
+        Assert.That(gradient.Model.Graph.Node.Count(n => n.OpType == "Identity"), Is.EqualTo(1), "the first gradient is renamed, the second copied");
+        using var session = SessionFactory.Create(gradient.Model, new RuntimeOptions { Provider = ExecutionProvider.Cpu });
+        var xs = new Tensor([1, 2, 3, 4, 5, 6], [2, 3]);
+        var outputs = session.Run(new Dictionary<string, Tensor> { ["x"] = xs }, null, [gradient.Gradients["a"], gradient.Gradients["b"]]);
+        float[] expected = [5, 7, 9]; // Σ over rows of x
+        Assert.That(outputs[0].Data, Is.EqualTo(expected));
+        Assert.That(outputs[1].Data, Is.EqualTo(expected));
+    }
 }

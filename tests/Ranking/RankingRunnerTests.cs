@@ -51,6 +51,50 @@ public class RankingRunnerTests
         Assert.That(seen, Has.Count.EqualTo(3), "only the three unfinished candidates are scored again");
     }
 
+    [TestCase("classes.csv")]
+    [TestCase("classes.jsonl")]
+    public async Task AClassIsScoredOnceAndEveryMemberGetsItsRowAndAKilledClassIsCompleted(string file)
+    {
+        var path = Path.Combine(_dir, file);
+        var classes = new List<Candidate>
+        {
+            new("c1", () => throw new InvalidOperationException()) { Members = [new("c1"), new("x1", 7), new("y1", 9)] },
+            new("c2", () => throw new InvalidOperationException()) { Members = [new("z2")] }, // its representative was not asked for
+            new("boom", () => throw new InvalidOperationException()) { Members = [new("boom"), new("boom2")] },
+        };
+        var seen = new List<string>();
+        using (var log = ResultLog.Open(path, ["score"], scoredAs: true))
+        {
+            var rows = await RankingRunner.RunAsync(classes, () => new FakeScorer(seen), log, new RankingOptions { Workers = 2 });
+            Assert.That(rows.Select(r => r.Id), Is.EquivalentTo(new[] { "c1", "x1", "y1", "c2", "z2", "boom", "boom2" }));
+        }
+        Assert.That(seen, Is.EquivalentTo(new[] { "c1", "c2", "boom" }), "one score per class");
+        var read = ResultLog.Read(path).Rows.ToDictionary(r => r.Id);
+        Assert.That(read["x1"].Metric("score"), Is.EqualTo(1));
+        Assert.That(read["x1"].ScoredAs, Is.EqualTo("c1"));
+        Assert.That(read["c1"].ScoredAs, Is.EqualTo("c1"));
+        Assert.That(read["y1"].Parameters, Is.EqualTo(9));
+        Assert.That(read["z2"].ScoredAs, Is.EqualTo("c2"));
+        Assert.That(read["boom2"].Status, Does.StartWith("error: boom"));
+        Assert.That(read["y1"].Seconds, Is.Zero, "a member costs nothing of its own");
+
+        // A run killed after the class's first row: the rerun writes the missing members and scores nothing.
+        if (!ResultLog.IsJson(path))
+        {
+            var lines = File.ReadAllLines(path).Where(l => !l.StartsWith("x1,", StringComparison.Ordinal) && !l.StartsWith("y1,", StringComparison.Ordinal));
+            File.WriteAllLines(path, lines);
+            seen.Clear();
+            using var log = ResultLog.Open(path, ["score"], scoredAs: true);
+            var rows = await RankingRunner.RunAsync(classes, () => new FakeScorer(seen), log, new RankingOptions { Workers = 2 });
+            Assert.That(seen, Is.Empty);
+            Assert.That(rows.Select(r => r.Id), Is.EquivalentTo(new[] { "c1", "x1", "y1", "c2", "z2", "boom", "boom2" }));
+            Assert.That(rows.Single(r => r.Id == "y1").Parameters, Is.EqualTo(9));
+            log.Dispose();
+            Assert.That(Assert.Throws<NasiException>(() => ResultLog.Open(path, ["score"]))!.Message, Does.Contain("scored_as"),
+                "a CSV with scored_as is not resumed by a run without it");
+        }
+    }
+
     [Test]
     public async Task CancellationStopsTheRun()
     {

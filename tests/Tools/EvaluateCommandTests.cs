@@ -71,6 +71,29 @@ public class EvaluateCommandTests
         Assert.That(nwot.GetProperty("spearman").GetDouble(), Is.EqualTo(1).Within(1e-12));
     }
 
+    /// <summary>A <c>rank --all --unique</c> result (one row per cell, scored_as naming its class's representative)
+    /// is evaluated over all 15,625 cells of the shared table.</summary>
+    [Test]
+    public void AWholeSpaceResultOfClassesIsEvaluatedOverEveryCell()
+    {
+        var table = Path.Combine(RepoPaths.Shared, "nb201", "nb201_all.csv");
+        if (!File.Exists(table)) Assert.Ignore($"{table} is absent: the whole-space evaluation needs it.");
+        var scores = Path.Combine(_dir, "unique.csv");
+        var lines = new List<string> { "id,status,parameters,input_shape,provider,seconds,scored_as,nasi,loss" };
+        foreach (var c in Nb201Isomorphism.Classes)
+            foreach (var m in c.Members)
+                lines.Add($"{m},ok,{Nb201Network.ParameterCount(m, Nb201NetworkOptions.Default)},64x3x32x32,CPU,0,{c.Representative},{c.CanonicalForm.Length},2.3");
+        File.WriteAllLines(scores, lines);
+        var r = Cli.Run("evaluate", "--scores", scores, "--truth", table, "--plot", Path.Combine(_dir, "plot.png"), "--json");
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.Err);
+        var doc = System.Text.Json.JsonDocument.Parse(r.Out).RootElement;
+        Assert.That(doc.GetProperty("matched").GetInt32(), Is.EqualTo(Nb201Cell.SpaceSize));
+        var columns = doc.GetProperty("correlations").EnumerateArray().Select(e => e.GetProperty("score").GetString()).Distinct();
+        Assert.That(columns, Does.Contain("nasi").And.Not.Contain("scored_as"));
+        var nasi = doc.GetProperty("correlations").EnumerateArray().First(e => e.GetProperty("score").GetString() == "nasi");
+        Assert.That(nasi.GetProperty("count").GetInt32(), Is.EqualTo(Nb201Cell.SpaceSize));
+    }
+
     [Test]
     public void ScoresThatMatchNothingAreAnError()
     {

@@ -8,6 +8,8 @@ namespace NasiOnnx.Tests.Tools;
 public class ScoreRankSearchCommandTests
 {
     private static readonly string[] Tiny = ["-C", "4", "-N", "1", "--input-size", "8", "--batch", "4"];
+    private static readonly Nb201NetworkOptions TinyNetwork = new() { C = 4, N = 1, InputSize = 8, Seed = 1 };
+    private const string TinyCell = "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|none~1|nor_conv_3x3~2|";
     private string _dir = "";
 
     [SetUp] public void SetUp() => _dir = Directory.CreateTempSubdirectory("nasi-cmd").FullName;
@@ -85,6 +87,49 @@ public class ScoreRankSearchCommandTests
         Assert.That(bad.ExitCode, Is.EqualTo(2));
         Assert.That(bad.Err, Does.Contain("exactly one of --sample N, --cells FILE or --all"));
         Assert.That(Cli.Run(["rank", "--sample", "3", "--budget", "soon", .. Tiny]).Err, Does.Contain("--budget 'soon'"));
+    }
+
+    [Test]
+    public void RankUniqueScoresOneCellPerClassWritesEveryCellAndShards()
+    {
+        string[] cells =
+        [
+            "|nor_conv_3x3~0|+|none~0|none~1|+|nor_conv_1x1~0|none~1|none~2|",   // class A
+            "|avg_pool_3x3~0|+|none~0|none~1|+|nor_conv_1x1~0|none~1|none~2|",   // class A
+            "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|",                  // zero class
+            "|none~0|+|avg_pool_3x3~0|none~1|+|none~0|none~1|none~2|",          // zero class
+            TinyCell,                                                           // its own class
+        ];
+        var list = Path.Combine(_dir, "cells.txt");
+        File.WriteAllLines(list, cells);
+        var csv = Path.Combine(_dir, "unique.csv");
+        var r = Cli.Run(["rank", "--cells", list, "--unique", "--seed", "1", "--workers", "1", "--out", csv, .. Tiny]);
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.Err);
+        Assert.That(r.Err, Does.Contain("in 3 isomorphism classes"));
+        var rows = ResultLog.Read(csv).Rows.ToDictionary(x => x.Id);
+        foreach (var cell in cells)
+        {
+            var representative = Nb201Isomorphism.ClassOf(Nb201Cell.Parse(cell)).Representative.ToString();
+            Assert.That(rows[cell].ScoredAs, Is.EqualTo(representative));
+            Assert.That(rows[cell].Metric("nasi"), Is.EqualTo(rows[representative].Metric("nasi")));
+            Assert.That(rows[cell].Parameters, Is.EqualTo(Nb201Network.ParameterCount(Nb201Cell.Parse(cell), TinyNetwork)));
+        }
+        Assert.That(rows.Values.Count(x => x.Seconds > 0), Is.EqualTo(3), "three cells scored");
+        Assert.That(rows[cells[0]].Metric("nasi"), Is.Not.EqualTo(rows[cells[4]].Metric("nasi")));
+
+        var again = Cli.Run(["rank", "--cells", list, "--unique", "--seed", "1", "--workers", "1", "--out", csv, .. Tiny]);
+        Assert.That(again.Err, Does.Contain("(3 already done)"));
+
+        // Shards split the classes; merged they are the whole run.
+        var shards = Enumerable.Range(1, 2).Select(k => Path.Combine(_dir, $"shard{k}.csv")).ToList();
+        for (var k = 1; k <= 2; k++)
+            Assert.That(Cli.Run(["rank", "--cells", list, "--unique", "--shard", $"{k}/2", "--seed", "1", "--workers", "1", "--out", shards[k - 1], .. Tiny]).ExitCode, Is.EqualTo(0));
+        var merged = Path.Combine(_dir, "merged.csv");
+        Assert.That(Cli.Run(["merge", shards[0], shards[1], "--out", merged]).ExitCode, Is.EqualTo(0));
+        var mergedRows = ResultLog.Read(merged).Rows.ToDictionary(x => x.Id);
+        Assert.That(mergedRows.Keys, Is.EquivalentTo(rows.Keys));
+        Assert.That(mergedRows.Values.Select(x => (x.ScoredAs, x.Metric("nasi"))), Is.EquivalentTo(rows.Values.Select(x => (x.ScoredAs, x.Metric("nasi")))));
+        Assert.That(ResultLog.Read(shards[0]).Rows.Select(x => x.ScoredAs).Intersect(ResultLog.Read(shards[1]).Rows.Select(x => x.ScoredAs)), Is.Empty);
     }
 
     [Test]

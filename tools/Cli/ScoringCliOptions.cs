@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using NasiOnnx.Engine;
+using NasiOnnx.Engine.Autodiff;
 using NasiOnnx.Engine.Data;
 using NasiOnnx.Engine.Graphs;
 using NasiOnnx.Engine.Ntk;
@@ -26,6 +27,11 @@ public sealed class ScoringCliOptions
     public Option<int> Threads { get; } = new("--threads") { Description = "Intra-op threads per session (0 = ONNX Runtime's choice).", DefaultValueFactory = _ => 0 };
     public Option<bool> Spin { get; } = new("--spin") { Description = SpinDescription };
     public Option<string> Provider { get; } = new("--provider") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };
+    public Option<string> GradientOps { get; } = new("--gradient-ops")
+    {
+        Description = "fused: the C# gradient kernels on CPU sessions (default); standard: plain ONNX ops only, the reference.",
+        DefaultValueFactory = _ => "fused",
+    };
 
     private static readonly string MetricHelp =
         "Metrics, comma-separated, or all: " + string.Join(", ", MetricTable.Entries.Select(e => e.Name)) +
@@ -33,7 +39,7 @@ public sealed class ScoringCliOptions
 
     internal const string SpinDescription = "Idle ONNX Runtime threads spin between ops: faster where nasi has the cores to itself, slower beside other busy work.";
 
-    public IEnumerable<Option> All => [Metric, Mu, Nu, Batch, BatchRoute, DataSeed, Data, LabelFile, Labels, Probes, RelError, Threads, Spin, Provider];
+    public IEnumerable<Option> All => [Metric, Mu, Nu, Batch, BatchRoute, DataSeed, Data, LabelFile, Labels, Probes, RelError, Threads, Spin, Provider, GradientOps];
 
     public void AddTo(Command command)
     {
@@ -57,6 +63,13 @@ public sealed class ScoringCliOptions
         "true" => LabelMode.True,
         "random" => LabelMode.Random,
         _ => throw new NasiException($"--labels '{text}': expected true or random"),
+    };
+
+    public static GradientKernelMode ParseGradientOps(string text) => text.ToLowerInvariant() switch
+    {
+        "fused" => GradientKernelMode.Fused,
+        "standard" => GradientKernelMode.Standard,
+        _ => throw new NasiException($"--gradient-ops '{text}': expected fused or standard"),
     };
 
     public static ExecutionProvider ParseProvider(string text) => text.ToLowerInvariant() switch
@@ -100,7 +113,11 @@ public sealed class ScoringCliOptions
             Data = DataOptions(parse),
             BatchNorm = batchNorm,
             InputShape = inputShape,
-            Runtime = new RuntimeOptions { Provider = provider, IntraOpThreads = threads, AllowSpinning = parse.GetValue(Spin) },
+            Runtime = new RuntimeOptions
+            {
+                Provider = provider, IntraOpThreads = threads, AllowSpinning = parse.GetValue(Spin),
+                GradientKernels = ParseGradientOps(parse.GetValue(GradientOps)!),
+            },
             Ntk = ntk,
         };
     }

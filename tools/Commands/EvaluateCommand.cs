@@ -33,7 +33,7 @@ public static class EvaluateCommand
         {
             var scoreTable = CsvTable.Merge(parse.GetValue(scores)!.Select(f => CsvTable.Read(f.FullName)).ToList(), "id", "arch", "arch_str");
             var truthTable = CsvTable.Read(parse.GetValue(truth)!.FullName);
-            string[] bookkeeping = ["id", "arch", "arch_str", "index", "parameters", "seconds", "status", "input_shape", "provider"];
+            string[] bookkeeping = ["id", "arch", "arch_str", "index", "parameters", "seconds", "status", "input_shape", "provider", "scored_as"];
             var scoreColumns = Split(parse.GetValue(metrics))
                 ?? scoreTable.NumericColumns().Where(c => !bookkeeping.Contains(c, StringComparer.OrdinalIgnoreCase)).ToList();
             var truthColumns = Split(parse.GetValue(accuracy))

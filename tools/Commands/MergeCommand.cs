@@ -37,7 +37,7 @@ public static class MergeCommand
             if (parse.GetValue(output) is { } outPath)
             {
                 if (File.Exists(outPath)) throw new NasiException($"{outPath}: exists; merge writes a new file");
-                using var log = ResultLog.Open(outPath, metrics);
+                using var log = ResultLog.Open(outPath, metrics, scoredAs: merged.Any(r => r.ScoredAs.Length > 0));
                 foreach (var row in RankingRunner.Ranked(merged, metrics[0]).Concat(merged.Where(r => !r.IsOk || double.IsNaN(r.Metric(metrics[0])))))
                     log.Append(row);
                 io.Err.WriteLine($"wrote {Path.GetFullPath(outPath)}: {merged.Count} rows");

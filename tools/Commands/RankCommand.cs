@@ -31,8 +31,13 @@ public static class RankCommand
         var workers = new Option<int>("--workers") { Description = "Cells scored in parallel.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var top = new Option<int>("--top", "-k") { Description = "Keep and print the top k.", DefaultValueFactory = _ => 10 };
         var json = new Option<bool>("--json") { Description = "Print the top k as JSON." };
+        var unique = new Option<bool>("--unique")
+        {
+            Description = "Score one cell per isomorphism class (the member with the smallest cell string) and give every chosen cell its class's row; column scored_as names the cell scored.",
+        };
+        var shard = new Option<string>("--shard") { Description = "Score the k-th of n deterministic slices of the cells (of the classes with --unique), as k/n.", DefaultValueFactory = _ => "1/1" };
         var command = new Command("rank", "Score many NAS-Bench-201 cells with a metric and keep the top k.")
-            { space, sample, cells, all, exclude, budget, output, workers, top, json };
+            { space, sample, cells, all, exclude, unique, shard, budget, output, workers, top, json };
         net.AddTo(command);
         scoring.AddTo(command);
         command.SetAction((parse, ct) => io.GuardAsync(async () =>
@@ -44,7 +49,11 @@ public static class RankCommand
             var options = scoring.Build(parse, seed);
             var excluded = parse.GetValue(exclude) is { } ex ? ReadCells(ex).ToHashSet() : [];
             var chosen = Cells(parse.GetValue(sample), parse.GetValue(cells), parse.GetValue(all), seed, excluded);
-            var sources = chosen.Select(c => ModelSource.Nb201(c, networkOptions)).ToList();
+            var slice = Shard.Parse(parse.GetValue(shard)!);
+            var sources = slice.Select(parse.GetValue(unique)
+                ? Nb201Isomorphism.ClassesOf(chosen).Select(c => ModelSource.Nb201Class(c, networkOptions))
+                : chosen.Select(c => ModelSource.Nb201(c, networkOptions)), s => s.Id);
+            var cellCount = sources.Sum(s => Math.Max(1, s.Members.Count));
             var (count, time) = ParseBudget(parse.GetValue(budget));
             var columns = new ModelScorer(options).Metrics; // validates the metric options too
 
@@ -59,7 +68,10 @@ public static class RankCommand
                 io.Out.WriteLine(NasiJson.Serialize(RankingRunner.Ranked(rows, columns[0]).Take(k)));
             else
                 RankTable.Print(io.Out, rows, columns, k);
-            if (path is not null) io.Err.WriteLine($"results: {Path.GetFullPath(path)} ({rows.Count} of {sources.Count} cells scored)");
+            if (path is not null)
+                io.Err.WriteLine(parse.GetValue(unique)
+                    ? $"results: {Path.GetFullPath(path)} ({rows.Count} rows for {cellCount} cells in {sources.Count} isomorphism classes)"
+                    : $"results: {Path.GetFullPath(path)} ({rows.Count} of {sources.Count} cells scored)");
             return 0;
         }));
         return command;

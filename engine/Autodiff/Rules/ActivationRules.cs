@@ -10,7 +10,9 @@ internal static class ActivationRules
     /// <summary>Relu: dy where y &gt; 0, else 0 (0 at the kink, as PyTorch). A bool mask and Where: ORT's Sign, for a
     /// 0/1 float mask to multiply by, runs 3× slower than Greater.</summary>
     public static string?[] Relu(GradientContext ctx, NodeProto node, IReadOnlyList<string?> dy) =>
-        [ctx.Node("Where", [ctx.Node("Greater", [node.Output[0], ctx.Scalar(0)]), dy[0]!, ctx.Scalar(0)])];
+        ctx.Kernels == GradientKernelMode.Fused
+            ? [ctx.Fused(Kernels.GradientKernels.ReluGrad, [node.Output[0], dy[0]!], 1)[0]]
+            : [ctx.Node("Where", [ctx.Node("Greater", [node.Output[0], ctx.Scalar(0)]), dy[0]!, ctx.Scalar(0)])];
 
     public static string?[] LeakyRelu(GradientContext ctx, NodeProto node, IReadOnlyList<string?> dy)
     {

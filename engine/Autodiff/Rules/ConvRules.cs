@@ -54,10 +54,16 @@ internal static class ConvRules
     private static string FlippedConv(GradientContext ctx, string w, string dy, ConvGeometry geometry)
     {
         var rank = geometry.Rank;
-        var spatialAxes = Enumerable.Range(2, rank).Select(i => (long)i).ToArray();
-        var swapped = ctx.Node("Transpose", [w], Attr.Ints("perm", [1, 0, .. spatialAxes]));
-        var flipped = ctx.Node("Slice", [swapped, ctx.Ints(Enumerable.Repeat(-1L, rank).ToArray()),
-            ctx.Ints(Enumerable.Repeat(long.MinValue, rank).ToArray()), ctx.Ints(spatialAxes), ctx.Ints(Enumerable.Repeat(-1L, rank).ToArray())]);
+        string flipped;
+        if (ctx.ConstantWeight(w) is var (data, dims))
+            flipped = ctx.Builder.FloatConstant(w + "/flipped", Flip(data, dims), [dims[1], dims[0], .. dims[2..]]); // folded here, not at every session creation
+        else
+        {
+            var spatialAxes = Enumerable.Range(2, rank).Select(i => (long)i).ToArray();
+            var swapped = ctx.Node("Transpose", [w], Attr.Ints("perm", [1, 0, .. spatialAxes]));
+            flipped = ctx.Node("Slice", [swapped, ctx.Ints(Enumerable.Repeat(-1L, rank).ToArray()),
+                ctx.Ints(Enumerable.Repeat(long.MinValue, rank).ToArray()), ctx.Ints(spatialAxes), ctx.Ints(Enumerable.Repeat(-1L, rank).ToArray())]);
+        }
         var reach = geometry.Kernel.Select((k, i) => (k - 1) * geometry.Dilations[i]).ToArray();
         long[] pads = [.. reach.Select((r, i) => r - geometry.PadsBegin[i]), .. reach.Select((r, i) => r - geometry.PadsEnd[i])];
         return ctx.Node("Conv", [dy, flipped], Attr.Ints("dilations", geometry.Dilations), Attr.Ints("pads", pads), Attr.Ints("kernel_shape", geometry.Kernel));
@@ -77,6 +83,14 @@ internal static class ConvRules
     {
         var (n, c, m) = (xShape[0], xShape[1], yShape[1]);
         var rank = geometry.Rank;
+        if (ctx.Kernels == GradientKernelMode.Fused && rank == 2 && group == 1 && geometry.IsStrideOne)
+        {
+            // Stride 1, one group: the GEMM straight from X and dY (Kernels/ConvWeightGradient.cs), no columns in memory.
+            return ctx.Fused(Kernels.GradientKernels.ConvWeightGrad, [x, dy], 1, Attr.Ints("kernel_shape", geometry.Kernel),
+                Attr.Ints("pads", geometry.Pads), Attr.Ints("dilations", geometry.Dilations))[0];
+        }
+        if (ctx.Kernels == GradientKernelMode.Fused && rank == 2)
+            return FusedWeightGradient(ctx, x, dy, wShape, yShape, geometry, group);
         var window = Tensor.Count(geometry.Kernel);
         var positions = Tensor.Count(geometry.Output);
         long[] samplesLast = [1, .. Enumerable.Range(2, rank).Select(i => (long)i), 0];
@@ -94,6 +108,42 @@ internal static class ConvRules
         var dyBySpace = ctx.Reshape(ctx.Node("Transpose", [dy], Attr.Ints("perm", samplesLast)), [group, mg, positions * n]);
         var product = ctx.Node("MatMul", [cols, ctx.Node("Transpose", [dyBySpace], Attr.Ints("perm", 0, 2, 1))]); // [g, C/g·K, M/g]
         return ctx.Reshape(ctx.Node("Transpose", [product], Attr.Ints("perm", 0, 2, 1)), wShape);
+    }
+
+    /// <summary>
+    /// The same GEMM with the columns from the Im2Col kernel, in one pass from X: columns run over samples, then
+    /// positions ([C·K, N·P]), so dY needs only its first two axes swapped ([M, N·P]) to match.
+    /// </summary>
+    private static string FusedWeightGradient(GradientContext ctx, string x, string dy, long[] wShape, long[] yShape,
+        ConvGeometry geometry, long group)
+    {
+        var (n, m) = (yShape[0], yShape[1]);
+        var c = wShape[1] * group;
+        var window = Tensor.Count(geometry.Kernel);
+        var positions = Tensor.Count(geometry.Output);
+        var columns = ctx.Fused(Kernels.GradientKernels.Im2Col, [x], 1, Attr.Ints("kernel_shape", geometry.Kernel),
+            Attr.Ints("strides", geometry.Strides), Attr.Ints("pads", geometry.Pads), Attr.Ints("dilations", geometry.Dilations),
+            Attr.Ints("output_shape", geometry.Output))[0];
+        var (cg, mg) = (c / group, m / group);
+        var cols = ctx.Reshape(columns, [group, cg * window, n * positions]);
+        var dyByChannel = ctx.Reshape(ctx.Node("Transpose", [dy], Attr.Ints("perm", 1, 0, 2, 3)), [group, mg, n * positions]);
+        var product = ctx.Node("MatMul", [cols, ctx.Node("Transpose", [dyByChannel], Attr.Ints("perm", 0, 2, 1))]); // [g, C/g·K, M/g]
+        return ctx.Reshape(ctx.Node("Transpose", [product], Attr.Ints("perm", 0, 2, 1)), wShape);
+    }
+
+    /// <summary>W [M, C, k…] → W' [C, M, k…] with every spatial axis reversed: W'[c, m, t] = W[m, c, K − 1 − t].</summary>
+    internal static float[] Flip(float[] w, long[] dims)
+    {
+        var (m, c, window) = (dims[0], dims[1], (int)Tensor.Count(dims[2..]));
+        var flipped = new float[w.Length];
+        for (long i = 0; i < m; i++)
+            for (long j = 0; j < c; j++)
+            {
+                var from = (i * c + j) * window;
+                var to = (j * m + i) * window;
+                for (var t = 0; t < window; t++) flipped[to + window - 1 - t] = w[from + t]; // reversing the flat window reverses every axis
+            }
+        return flipped;
     }
 
     /// <summary>For window offset q and output position p (row-major over the kernel and output extents), the

@@ -92,45 +92,19 @@ internal static class ShapeRules
         return grads;
     }
 
-    private readonly record struct AxisSelection(long Start, long Step, long Count);
-
-    /// <summary>Per axis, which input positions the slice reads (ONNX's clamping rules, any step sign).</summary>
-    private static AxisSelection[] SelectedIndices(GradientContext ctx, NodeProto node, long[] shape)
+    /// <summary>Per axis, which input positions the slice reads; its starts, ends, axes and steps must be constant.</summary>
+    private static SliceSelection[] SelectedIndices(GradientContext ctx, NodeProto node, long[] shape)
     {
-        var rank = shape.Length;
         long[] Required(int i, string what) =>
             (i < node.Input.Count ? ctx.ConstantInts(node.Input[i]) : null) ?? throw GradientContext.Unsupported(node, $"{what} that are not constant");
         var starts = Required(1, "starts");
         var ends = Required(2, "ends");
-        var axes = node.Input.Count > 3 && node.Input[3].Length > 0 ? Required(3, "axes") : Enumerable.Range(0, starts.Length).Select(i => (long)i).ToArray();
-        var steps = node.Input.Count > 4 && node.Input[4].Length > 0 ? Required(4, "steps") : Enumerable.Repeat(1L, starts.Length).ToArray();
-        var result = shape.Select(d => new AxisSelection(0, 1, d)).ToArray();
-        for (var k = 0; k < axes.Length; k++)
-        {
-            var axis = Normalize(axes[k], rank);
-            var dim = shape[axis];
-            var step = steps[k];
-            long start = starts[k] < 0 ? starts[k] + dim : starts[k];
-            long end = ends[k] < 0 ? ends[k] + dim : ends[k];
-            long count;
-            if (step > 0)
-            {
-                start = Math.Clamp(start, 0, dim);
-                end = Math.Clamp(end, 0, dim);
-                count = Math.Max(0, (end - start + step - 1) / step);
-            }
-            else
-            {
-                start = Math.Clamp(start, -1, dim - 1);
-                end = Math.Clamp(end, -1, dim - 1);
-                count = Math.Max(0, (start - end + (-step) - 1) / -step);
-            }
-            result[axis] = new AxisSelection(start, step, count);
-        }
-        return result;
+        var axes = node.Input.Count > 3 && node.Input[3].Length > 0 ? Required(3, "axes") : null;
+        var steps = node.Input.Count > 4 && node.Input[4].Length > 0 ? Required(4, "steps") : null;
+        return SliceSelection.Of(shape, starts, ends, axes, steps);
     }
 
-    private static long[] FlatPositions(AxisSelection[] selected, long[] shape)
+    private static long[] FlatPositions(SliceSelection[] selected, long[] shape)
     {
         var strides = new long[shape.Length];
         for (long s = 1, d = shape.Length - 1; d >= 0; s *= shape[d], d--) strides[d] = s;

@@ -30,6 +30,28 @@ public class Nb201NetworkTests
     }
 
     [Test]
+    public void TheClosedFormParameterCountIsTheBuiltNetworksForAnyCellAndSize()
+    {
+        var rng = new Rng(11);
+        var all = Nb201Cell.All().ToArray();
+        Nb201NetworkOptions[] sizes =
+        [
+            new() { C = 4, N = 1, InputSize = 8 },
+            new() { C = 3, N = 2, Classes = 7, InputChannels = 1, InputSize = 8 },
+            new() { C = 8, N = 0, Classes = 100, InputSize = 16, BatchNorm = BatchNormMode.Inference },
+        ];
+        foreach (var options in sizes)
+            for (var i = 0; i < 12; i++)
+            {
+                var cell = all[rng.NextInt(all.Length)];
+                Assert.That(Nb201Network.ParameterCount(cell, options), Is.EqualTo(ParameterSet.Of(Nb201Network.Build(cell, options)).Count), $"{cell} at {options}");
+            }
+        var wrong = Nb201Sample.Rows.Where(r => Nb201Network.ParameterCount(Nb201Cell.Parse(r.ArchStr), Nb201NetworkOptions.Default) != r.Parameters)
+            .Select(r => r.ArchStr).ToList();
+        Assert.That(wrong, Is.Empty, "the closed form disagrees with the published counts");
+    }
+
+    [Test]
     public void TheConvolutionFreeCellHasTheDocumentedCount() =>
         Assert.That(ParameterSet.Of(Nb201Network.Build(
             Nb201Cell.Parse("|avg_pool_3x3~0|+|skip_connect~0|none~1|+|none~0|none~1|skip_connect~2|"),

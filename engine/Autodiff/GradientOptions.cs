@@ -1,0 +1,21 @@
+namespace NasiOnnx.Engine.Autodiff;
+
+/// <summary>How a gradient graph is built (<see cref="Vjp.Build(Onnx.ModelProto, IReadOnlyList{GradientSeed}, IReadOnlyDictionary{string, long[]}, IReadOnlyList{string}?, GradientOptions?)"/>,
+/// <see cref="LossGradient.Build"/>).</summary>
+public sealed record GradientOptions
+{
+    /// <summary>Standard ai.onnx ops (the default: any provider, and the graph can be differentiated again), or the
+    /// fused CPU kernels where a rule has one (<see cref="Runtime.SessionFactory.GradientKernels"/> says which a
+    /// session allows).</summary>
+    public GradientKernelMode Kernels { get; init; } = GradientKernelMode.Standard;
+
+    /// <summary>
+    /// True when every initializer keeps its value for the model's life, so that constants derived from weights
+    /// (the flipped kernels of input-gradient convolutions) are computed once here instead of by nodes that ONNX
+    /// Runtime folds at every session creation. Leave false when the caller will turn weights into graph inputs
+    /// and change them (the search edits θ in place).
+    /// </summary>
+    public bool ConstantWeights { get; init; }
+
+    public static GradientOptions Default { get; } = new();
+}
