@@ -127,7 +127,7 @@ internal static class ShapeInference
                  {
                      "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Exp", "Log", "Neg", "Abs", "Sqrt", "Reciprocal", "Sign", "Identity",
                      "Clip", "Softmax", "LogSoftmax", "Elu", "Selu", "HardSigmoid", "HardSwish", "Softplus", "Erf", "Floor", "Ceil",
-                     "Round", "Not", "Gelu", "PRelu",
+                     "Round", "Not", "Gelu", "PRelu", "LRN",
                  })
             rules[op] = (n, i, _) => [i[0]! with { Value = n.OpType == "Identity" ? i[0]!.Value : null }];
         rules["Dropout"] = (n, i, _) => [i[0]! with { Value = null }, new Info(ElementType.Bool, i[0]!.Shape)];

@@ -13,10 +13,10 @@ public class MetricTableTests
     /// <summary>
     /// S through the metric table, with every other metric asked for too, is the scorer's own S to the last bit, and
     /// the value this configuration gave before the table existed (main at c1197af: <c>nasi score --arch default -C 4
-    /// -N 1 --input-size 8 --batch 4 --seed 3 --threads 1</c>).
+    /// -N 1 --input-size 8 --batch 4 --seed 3 --threads 1</c>) to float32 precision.
     /// </summary>
     [Test]
-    public void NasisScoreThroughTheTableIsBitIdenticalToTheScorersAndToBefore()
+    public void NasisScoreThroughTheTableIsBitIdenticalToTheScorersAndMatchesBefore()
     {
         var model = Nb201Network.Build(Nb201Presets.SampleBestCifar10, TinyApi.Nb201);
         var options = TinyApi.Scoring with { Metrics = Metric.ParseList("all") };
@@ -31,7 +31,8 @@ public class MetricTableTests
 
         Assert.That(row.Metric("nasi"), Is.EqualTo(s.Score), "same bits as NasiScorer");
         Assert.That(row.Metric("loss"), Is.EqualTo(s.Loss));
-        Assert.That(row.Metric("nasi"), Is.EqualTo(68.96541711371617), "same bits as before the table");
+        // Before the table, with the standard gradient ops; the fused CPU kernels since sum in another order.
+        Assert.That(row.Metric("nasi"), Is.EqualTo(68.96541711371617).Within(1e-4).Percent, "the value before the table");
     }
 
     [Test]
