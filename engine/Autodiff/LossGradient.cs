@@ -25,12 +25,14 @@ public static class LossGradient
     /// as graph inputs, whose shapes must be static in the model or listed in <paramref name="otherInputShapes"/>).</param>
     /// <param name="inputName">The data input; default the first graph input that is not an initializer.</param>
     /// <param name="otherInputShapes">Shapes for further graph inputs with symbolic dimensions.</param>
+    /// <param name="withParameters">Whether the parameters are differentiated too (false: only <paramref name="wrtInputs"/>,
+    /// and the weight gradients are never computed).</param>
     /// <param name="options">Standard ops (any provider) or the fused CPU kernels (<see cref="SessionFactory.GradientKernels"/>
     /// says which a session's options allow), and whether the weights stay constant (default: standard ops, weights
     /// that may become graph inputs).</param>
     public static GradientModel Build(ModelProto forward, long[] inputShape, string? logitsName = null,
         IReadOnlyList<string>? wrtInputs = null, string? inputName = null, IReadOnlyDictionary<string, long[]>? otherInputShapes = null,
-        GradientOptions? options = null)
+        GradientOptions? options = null, bool withParameters = true)
     {
         var model = forward.Clone();
         var graph = model.Graph;
@@ -55,7 +57,7 @@ public static class LossGradient
             [input] = inputShape,
             [LabelsInput] = [batch],
         };
-        var wrt = ParameterSet.Of(forward).Names.Concat(wrtInputs ?? []).ToList();
+        var wrt = (withParameters ? ParameterSet.Of(forward).Names : []).Concat(wrtInputs ?? []).ToList();
         var known = StaticShapes.For(model, shapes, [input, LabelsInput]);
         var result = Vjp.BuildInPlace(model, [GradientSeed.Ones(LossOutput)], known, wrt, options);
         return result with { Loss = LossOutput, Logits = logits, Labels = LabelsInput };

@@ -15,14 +15,16 @@ namespace NasiOnnx.Engine.Search;
 /// Δ* = (ξ/T) Σ G_t / max_{s≤t} ‖G_s‖. Nothing is trained: θ₀ stays as initialized.
 /// <para>
 /// ∂S/∂A is second order (S = ‖g‖², g = ∇θ L). It is computed as a Hessian-vector product by central differences
-/// of first-order gradients: ∂S/∂A = 2 (∂²L/∂A∂θ) g ≈ [∇_A L(θ + εg) − ∇_A L(θ − εg)] / ε. That needs only the
-/// first-order gradient graph, run three times per sample on pinned θ buffers edited in place; the test suite checks
-/// it against central differences of S itself.
+/// of first-order gradients: ∂S/∂A = 2 (∂²L/∂A∂θ) g ≈ [∇_A L(θ + εg) − ∇_A L(θ − εg)] / ε. That needs only
+/// first-order gradient graphs on pinned θ buffers edited in place: one with ∇θ L for S and g at θ, and one with ∇_A L
+/// alone for θ ± εg, which never computes the weight gradients (about a third of a backward pass). The test suite
+/// checks it against central differences of S itself.
 /// </para>
 /// </summary>
 public sealed class NasiSearch : IDisposable
 {
     private readonly Session _session;
+    private readonly Session _archSession;
     private readonly NasiSearchOptions _options;
     private readonly IReadOnlyList<ArchitectureInput> _arch;
     private readonly string _dataInput;
@@ -31,7 +33,7 @@ public sealed class NasiSearch : IDisposable
     private readonly float[][] _archValues;
     private readonly OrtValue[] _pinned;
     private readonly string[] _pinnedNames;
-    private readonly string[] _outputs;
+    private readonly string[] _outputs, _archOutputs;
     private readonly int _parameterTensors;
     private readonly bool[] _scored;
     private readonly double _thetaNorm;
@@ -44,11 +46,13 @@ public sealed class NasiSearch : IDisposable
     /// <summary>Total mixing weights over all architecture inputs (the length of G_t).</summary>
     public int ArchitectureCount { get; }
 
-    private NasiSearch(Session session, NasiSearchOptions options, IReadOnlyList<ArchitectureInput> arch, string dataInput,
+    private NasiSearch(Session session, Session archSession, NasiSearchOptions options, IReadOnlyList<ArchitectureInput> arch, string dataInput,
         string labelsInput, long[] inputShape, IReadOnlyList<(string Name, float[] Values, long[] Dims)> theta,
-        string[] outputs, double buildSeconds)
+        string[] outputs, string[] archOutputs, double buildSeconds)
     {
         _session = session;
+        _archSession = archSession;
+        _archOutputs = archOutputs;
         _options = options;
         _arch = arch;
         _dataInput = dataInput;
@@ -96,25 +100,47 @@ public sealed class NasiSearch : IDisposable
                 throw new GraphException($"Supernet '{supernet.Graph.Name}' has no architecture input '{a.Name}'.");
         var signature = ModelSignature.Of(supernet, options.BatchSize, source: $"supernet '{supernet.Graph.Name}'");
         var parameterNames = ParameterSet.Of(supernet).Names.ToList();
-        var gradient = LossGradient.Build(supernet, signature.InputShape, signature.Output, arch.Select(a => a.Name).ToList(),
-            signature.Input, arch.ToDictionary(a => a.Name, a => a.Shape),
-            new GradientOptions { Kernels = SessionFactory.GradientKernels(options.Runtime) }); // θ becomes inputs below: no constant weights
+        GradientModel Build(bool withParameters) => LossGradient.Build(supernet, signature.InputShape, signature.Output,
+            arch.Select(a => a.Name).ToList(), signature.Input, arch.ToDictionary(a => a.Name, a => a.Shape),
+            new GradientOptions { Kernels = SessionFactory.GradientKernels(options.Runtime) }, withParameters); // θ becomes inputs below: no constant weights
+        var gradient = Build(withParameters: true);
+        var archGradient = Build(withParameters: false);
 
         // θ becomes graph inputs so the ± εg runs edit pinned buffers instead of rebuilding sessions.
-        var model = gradient.Model;
-        var byName = model.Graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
         var theta = new List<(string, float[], long[])>();
         foreach (var name in parameterNames)
         {
-            var t = byName[name];
+            var t = gradient.Model.Graph.Initializer.Single(i => i.Name == name);
             theta.Add((name, TensorData.ReadFloats(t), TensorData.Dims(t)));
+        }
+        string[] outputs = [gradient.Loss!, .. parameterNames.Select(n => gradient.Gradients[n]), .. arch.Select(a => gradient.Gradients[a.Name])];
+        string[] archOutputs = [.. arch.Select(a => archGradient.Gradients[a.Name])];
+        var session = SessionFactory.Create(ParametersAsInputs(gradient.Model, parameterNames), options.Runtime);
+        Session archSession;
+        try
+        {
+            archSession = SessionFactory.Create(ParametersAsInputs(archGradient.Model, parameterNames), options.Runtime);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+        return new NasiSearch(session, archSession, options, arch, signature.Input, gradient.Labels!, signature.InputShape, theta,
+            outputs, archOutputs, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>The parameters' initializers become graph inputs of the same name (both sessions read the pinned θ).</summary>
+    private static ModelProto ParametersAsInputs(ModelProto model, IReadOnlyList<string> parameterNames)
+    {
+        var byName = model.Graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        foreach (var name in parameterNames)
+        {
+            var t = byName[name];
             model.Graph.Initializer.Remove(t);
             model.Graph.Input.Add(GraphBuilder.ValueInfo(name, ElementType.Float, TensorData.Dims(t)));
         }
-        string[] outputs = [gradient.Loss!, .. parameterNames.Select(n => gradient.Gradients[n]), .. arch.Select(a => gradient.Gradients[a.Name])];
-        var session = SessionFactory.Create(model, options.Runtime);
-        return new NasiSearch(session, options, arch, signature.Input, gradient.Labels!, signature.InputShape, theta, outputs,
-            clock.Elapsed.TotalSeconds);
+        return model;
     }
 
     /// <summary>Runs the whole search on batches from <paramref name="data"/> (step t uses batch t).</summary>
@@ -232,10 +258,10 @@ public sealed class NasiSearch : IDisposable
         try
         {
             Perturb(g, eps);
-            var plus = Evaluate(mixing, batch).ArchGradient;
+            var plus = ArchGradientAt(mixing, batch);
             Restore();
             Perturb(g, -eps);
-            var minus = Evaluate(mixing, batch).ArchGradient;
+            var minus = ArchGradientAt(mixing, batch);
             return plus.Select((p, i) => (p - minus[i]) / eps).ToArray();
         }
         finally
@@ -262,15 +288,7 @@ public sealed class NasiSearch : IDisposable
 
     private Evaluation Evaluate(double[] mixing, Batch batch)
     {
-        if (!batch.Inputs.Shape.SequenceEqual(InputShape))
-            throw new NasiException($"the search runs on batches of [{string.Join(",", InputShape)}], got [{string.Join(",", batch.Inputs.Shape)}]");
-        var offset = 0;
-        for (var i = 0; i < _arch.Count; i++)
-            for (var k = 0; k < _archValues[i].Length; k++) _archValues[i][k] = (float)mixing[offset++];
-
-        using var data = OrtValue.CreateTensorValueFromMemory(batch.Inputs.Data, batch.Inputs.Shape);
-        using var labels = OrtValue.CreateTensorValueFromMemory(batch.Labels, [batch.Labels.LongLength]);
-        using var results = _session.Run([.. _pinnedNames, _dataInput, _labelsInput], [.. _pinned, data, labels], _outputs);
+        using var results = Run(_session, _outputs, mixing, batch);
         var loss = results[0].GetTensorDataAsSpan<float>()[0];
         var thetaGradient = new float[_parameterTensors][];
         double score = 0;
@@ -279,11 +297,35 @@ public sealed class NasiSearch : IDisposable
             thetaGradient[i] = results[1 + i].GetTensorDataAsSpan<float>().ToArray();
             if (_scored[i]) score += Metrics.NasiScorer.SumOfSquares(thetaGradient[i]);
         }
+        return new Evaluation(score, loss, thetaGradient, ArchGradient(results, 1 + _parameterTensors));
+    }
+
+    /// <summary>∇_A L alone, from the session without weight gradients.</summary>
+    private double[] ArchGradientAt(double[] mixing, Batch batch)
+    {
+        using var results = Run(_archSession, _archOutputs, mixing, batch);
+        return ArchGradient(results, 0);
+    }
+
+    private double[] ArchGradient(IReadOnlyList<OrtValue> results, int first)
+    {
         var arch = new double[ArchitectureCount];
-        var k2 = 0;
+        var k = 0;
         for (var i = 0; i < _arch.Count; i++)
-            foreach (var v in results[1 + _parameterTensors + i].GetTensorDataAsSpan<float>()) arch[k2++] = v;
-        return new Evaluation(score, loss, thetaGradient, arch);
+            foreach (var v in results[first + i].GetTensorDataAsSpan<float>()) arch[k++] = v;
+        return arch;
+    }
+
+    private IDisposableReadOnlyCollection<OrtValue> Run(Session session, string[] outputs, double[] mixing, Batch batch)
+    {
+        if (!batch.Inputs.Shape.SequenceEqual(InputShape))
+            throw new NasiException($"the search runs on batches of [{string.Join(",", InputShape)}], got [{string.Join(",", batch.Inputs.Shape)}]");
+        var offset = 0;
+        for (var i = 0; i < _arch.Count; i++)
+            for (var k = 0; k < _archValues[i].Length; k++) _archValues[i][k] = (float)mixing[offset++];
+        using var data = OrtValue.CreateTensorValueFromMemory(batch.Inputs.Data, batch.Inputs.Shape);
+        using var labels = OrtValue.CreateTensorValueFromMemory(batch.Labels, [batch.Labels.LongLength]);
+        return session.Run([.. _pinnedNames, _dataInput, _labelsInput], [.. _pinned, data, labels], outputs);
     }
 
     /// <summary>The q-quantile of the values, linear between order statistics.</summary>
@@ -300,5 +342,6 @@ public sealed class NasiSearch : IDisposable
     {
         foreach (var v in _pinned) v.Dispose();
         _session.Dispose();
+        _archSession.Dispose();
     }
 }

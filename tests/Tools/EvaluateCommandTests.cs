@@ -76,8 +76,7 @@ public class EvaluateCommandTests
     [Test]
     public void AWholeSpaceResultOfClassesIsEvaluatedOverEveryCell()
     {
-        var table = Path.Combine(RepoPaths.Shared, "nb201", "nb201_all.csv");
-        if (!File.Exists(table)) Assert.Ignore($"{table} is absent: the whole-space evaluation needs it.");
+        var table = Nb201Tables.Require("nb201_all.csv");
         var scores = Path.Combine(_dir, "unique.csv");
         var lines = new List<string> { "id,status,parameters,input_shape,provider,seconds,scored_as,nasi,loss" };
         foreach (var c in Nb201Isomorphism.Classes)

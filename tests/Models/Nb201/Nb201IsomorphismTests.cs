@@ -5,8 +5,6 @@ namespace NasiOnnx.Tests.Models.Nb201;
 
 public class Nb201IsomorphismTests
 {
-    /// <summary>The whole-space table with NATS-Bench's <c>unique_str</c>; one place to switch to a shared locator.</summary>
-    private static string AllCellsTable => Path.Combine(RepoPaths.Shared, "nb201", "nb201_all.csv");
 
     private static string Form(string cell) => Nb201Isomorphism.CanonicalForm(Nb201Cell.Parse(cell));
 
@@ -90,11 +88,11 @@ public class Nb201IsomorphismTests
     [Test]
     public void TheFormIsNatsBenchsUniqueStringWithZerosDroppedAndSumsSorted()
     {
-        if (!File.Exists(AllCellsTable)) Assert.Ignore($"{AllCellsTable} is absent: the NATS-Bench comparison needs it.");
-        var lines = File.ReadAllLines(AllCellsTable);
+        var table = Nb201Tables.Require("nb201_all.csv"); // the whole-space table with NATS-Bench's unique_str
+        var lines = File.ReadAllLines(table);
         var header = lines[0].Split(',');
         int arch = Array.IndexOf(header, "arch_str"), unique = Array.IndexOf(header, "unique_str");
-        Assert.That(arch >= 0 && unique >= 0, $"{AllCellsTable}: expected arch_str and unique_str columns");
+        Assert.That(arch >= 0 && unique >= 0, $"{table}: expected arch_str and unique_str columns");
         var rows = lines.Skip(1).Where(l => l.Length > 0).Select(l => l.Split(',')).ToList();
         Assert.That(rows, Has.Count.EqualTo(Nb201Cell.SpaceSize));
         Assert.That(rows.Select(r => r[unique]).Distinct().Count(), Is.EqualTo(6_466));
