@@ -95,6 +95,30 @@ public class BatchRouteTests
         Assert.That(ex!.Message, Does.Contain("multiple of 4"));
     }
 
+    /// <summary>
+    /// The proxies on the per-sample route: those read from NASI's gradient (grad_norm, snip) are the relaxed route's
+    /// numbers; those needing another batch through the model (meco, nwot) are n/a with the reason, never wrong.
+    /// </summary>
+    [Test]
+    public void PerSampleScoresTheGradientProxiesAndSaysWhyNotTheOthers()
+    {
+        var metrics = Metric.ParseList("nasi,grad_norm,snip,meco,params");
+        ModelScore At(BatchRoute? route) => Nasi.Score(
+            ModelSource.Model(new ExportedModel { Batch = 1, Flatten = FlattenStyle.ReshapeConstant }.Build(), "fixed1"),
+            Options(route) with { Metrics = metrics });
+        var relaxed = At(null);
+        var perSample = At(BatchRoute.PerSample);
+        Assert.That(relaxed.Batch, Is.EqualTo("relaxed"));
+        Assert.That(perSample.Batch, Is.EqualTo("per-sample"));
+        Assert.That(perSample.Nasi!.Score, Is.EqualTo(relaxed.Nasi!.Score).Within(Agreement * relaxed.Nasi.Score));
+        foreach (var m in new[] { "grad_norm", "snip" })
+            Assert.That(perSample.Metrics![m], Is.EqualTo(relaxed.Metrics![m]).Within(Agreement * Math.Abs(relaxed.Metrics[m])), m);
+        Assert.That(perSample.Metrics!["params"], Is.EqualTo(relaxed.Metrics!["params"]));
+        Assert.That(double.IsNaN(perSample.Metrics["meco"]), "meco needs a batch the model cannot take");
+        Assert.That(double.IsFinite(relaxed.Metrics["meco"]));
+        Assert.That(perSample.Unavailable, Has.One.StartsWith("meco: ").And.Contain("fixed at 1"));
+    }
+
     [Test]
     public void EachRowOfAFolderSaysItsRoute()
     {
