@@ -19,7 +19,7 @@ public sealed class ScoringCliOptions
     public Option<int?> Batch { get; } = new("--batch", "-b") { Description = "Batch size (default: a .npy --data's sample count, else 64)." };
     public Option<string> BatchRoute { get; } = new("--batch-route") { Description = "For models with a fixed batch dimension: auto (relaxed where the graph allows it, else per-sample), relaxed or per-sample.", DefaultValueFactory = _ => "auto" };
     public Option<ulong> DataSeed { get; } = new("--data-seed") { Description = "Seed of the data, labels and probes (default: --seed)." };
-    public Option<string> Data { get; } = new("--data") { Description = "gaussian, a .npy of float32 inputs shaped as the model's (NCHW, or NHWC for a channels-last model), or cifar10:PATH / cifar100:PATH.", DefaultValueFactory = _ => DataSpec.Gaussian };
+    public Option<string> Data { get; } = new("--data") { Description = "gaussian, smooth (spatially correlated Gaussian images), a .npy of float32 inputs shaped as the model's (NCHW, or NHWC for a channels-last model), or cifar10:PATH / cifar100:PATH.", DefaultValueFactory = _ => DataSpec.Gaussian };
     public Option<string?> LabelFile { get; } = new("--label-file") { Description = "A .npy of integer labels for a .npy --data." };
     public Option<string?> Labels { get; } = new("--labels") { Description = "true or random (default: true where the data has labels)." };
     public Option<int> Probes { get; } = new("--probes") { Description = "NTK probes (fixed count).", DefaultValueFactory = _ => 32 };
