@@ -56,18 +56,16 @@ public static class DartsPresets
 
     /// <summary>
     /// NASI-FIX as found by this engine (not the NASI paper's genotype, which we do not have), untrained: no accuracy is
-    /// claimed. Produced on 2026-11-27 by <c>nasi search --space darts --variant fix --samples 100 --batch 64 --seed 0
-    /// --json</c> (branch darts2, commit e826cbf), i.e. the paper's T = 100, batch 64, μ = 2, and this engine's defaults
-    /// for what the paper leaves open: supernet C = 8 with 5 cells, τ = 1 (soft Gumbel-softmax), ξ = 1, Gaussian data
-    /// with random labels (seed 0), ν fixed at the 0.9-quantile of S over 8 calibration samples at α₀ (ν = 6.951);
-    /// CPU, ONNX Runtime 1.31.1. The same genotype came out of an earlier identical run, and of a rerun after the gradient rules were rewritten for speed. Its normal cell is pooling-heavy,
-    /// unlike the paper's conv-heavy NASI cells: on this supernet S at initialization rewards pooling (∂S/∂α of
-    /// <c>max_pool_3x3</c> is positive on the normal cell in each of the first samples), and a pooling-heavy normal cell
-    /// scores far higher S as a discrete network, most of it in the classifier's gradient (see the README).
+    /// claimed. Produced on 2026-11-29 by <c>nasi search --space darts --variant fix --samples 100 --batch 64 --seed 0
+    /// --threads 1 --json</c> (commit 84796ba) with the search defaults chosen on NAS-Bench-201 (smooth Gaussian images,
+    /// √A mixing, derivation among the real ops) and the paper's T = 100, batch 64, μ = 2: supernet C = 8 with 5 cells,
+    /// τ = 1, ξ = 1, random labels, ν fixed at the largest S of 8 calibration samples at α₀ (ν = 59.829, exceeded by
+    /// 2 of the 100 samples); CPU, ONNX Runtime 1.31.1, 47 min on one loaded core. Its normal cell is still pooling- and
+    /// skip-heavy, unlike the paper's conv-heavy NASI cells (README, "DARTS genotypes and the NASI cells").
     /// </summary>
     public static DartsGenotype NasiFix { get; } = DartsGenotype.Parse(
-        "Genotype(normal=[('max_pool_3x3', 1), ('sep_conv_5x5', 0), ('max_pool_3x3', 1), ('avg_pool_3x3', 2), ('max_pool_3x3', 3), ('avg_pool_3x3', 2), ('avg_pool_3x3', 3), ('max_pool_3x3', 1)], normal_concat=[2, 3, 4, 5], " +
-        "reduce=[('sep_conv_5x5', 1), ('dil_conv_3x3', 0), ('max_pool_3x3', 2), ('dil_conv_3x3', 0), ('max_pool_3x3', 3), ('dil_conv_3x3', 0), ('max_pool_3x3', 2), ('sep_conv_3x3', 0)], reduce_concat=[2, 3, 4, 5])");
+        "Genotype(normal=[('max_pool_3x3', 1), ('max_pool_3x3', 0), ('max_pool_3x3', 2), ('avg_pool_3x3', 1), ('skip_connect', 3), ('max_pool_3x3', 2), ('skip_connect', 4), ('skip_connect', 3)], normal_concat=[2, 3, 4, 5], " +
+        "reduce=[('max_pool_3x3', 1), ('sep_conv_5x5', 0), ('max_pool_3x3', 2), ('sep_conv_3x3', 0), ('max_pool_3x3', 2), ('max_pool_3x3', 3), ('max_pool_3x3', 2), ('max_pool_3x3', 4)], reduce_concat=[2, 3, 4, 5])");
 
     /// <summary>
     /// NASI-ADA as found by this engine (not the NASI paper's genotype, which we do not have), untrained: no accuracy is
