@@ -48,13 +48,20 @@ public static class SessionFactory
 
     /// <summary>A session for serialized model bytes, taken as they are (callers that serialize a model themselves
     /// apply <see cref="ModelNormalizer.FixTrainingBatchNormMomentum"/> first).</summary>
+    private static readonly object CreationGate = new();
+
     public static Session Create(byte[] modelBytes, RuntimeOptions options, string name = "model")
     {
         var (cuda, line) = Resolve(options.Provider);
         var so = MakeOptions(options, cuda);
         try
         {
-            return new Session(new InferenceSession(modelBytes, so), so, cuda ? "CUDA" : "CPU", line);
+            // Sessions share one custom-op domain object: ONNX Runtime registers its schemas while a session is
+            // created, and two creations at once can collide ("domain is already exist", seen once in a 2-worker
+            // whole-space scan), so creations take turns. Runs stay concurrent.
+            InferenceSession session;
+            lock (CreationGate) session = new InferenceSession(modelBytes, so);
+            return new Session(session, so, cuda ? "CUDA" : "CPU", line);
         }
         catch (OnnxRuntimeException e)
         {
