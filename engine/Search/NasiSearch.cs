@@ -113,7 +113,7 @@ public sealed class NasiSearch : IDisposable
             var t = gradient.Model.Graph.Initializer.Single(i => i.Name == name);
             theta.Add((name, TensorData.ReadFloats(t), TensorData.Dims(t)));
         }
-        string[] outputs = [gradient.Loss!, .. parameterNames.Select(n => gradient.Gradients[n]), .. arch.Select(a => gradient.Gradients[a.Name])];
+        string[] outputs = [gradient.Loss!, .. parameterNames.Select(n => gradient.Gradients[n])]; // ∇_A L at θ is never used
         string[] archOutputs = [.. arch.Select(a => archGradient.Gradients[a.Name])];
         var session = SessionFactory.Create(ParametersAsInputs(gradient.Model, parameterNames), options.Runtime);
         Session archSession;
@@ -247,7 +247,7 @@ public sealed class NasiSearch : IDisposable
     /// <summary>Standard Gumbel noise for step t, from its own seeded stream.</summary>
     public double[] Gumbel(int step) => ScoreFunctionSearch.Gumbel(_options.Seed, step, ArchitectureCount);
 
-    private readonly record struct Evaluation(double Score, double Loss, float[][] ThetaGradient, double[] ArchGradient);
+    private readonly record struct Evaluation(double Score, double Loss, float[][] ThetaGradient);
 
     /// <summary>∂S/∂A = [∇_A L(θ + εg) − ∇_A L(θ − εg)] / ε with ‖εg‖ = RelativeStep·‖θ‖; θ restored exactly.</summary>
     private double[] ScoreGradientAt(float[][] g, double[] mixing, Batch batch)
@@ -297,22 +297,17 @@ public sealed class NasiSearch : IDisposable
             thetaGradient[i] = results[1 + i].GetTensorDataAsSpan<float>().ToArray();
             if (_scored[i]) score += Metrics.NasiScorer.SumOfSquares(thetaGradient[i]);
         }
-        return new Evaluation(score, loss, thetaGradient, ArchGradient(results, 1 + _parameterTensors));
+        return new Evaluation(score, loss, thetaGradient);
     }
 
     /// <summary>∇_A L alone, from the session without weight gradients.</summary>
     private double[] ArchGradientAt(double[] mixing, Batch batch)
     {
         using var results = Run(_archSession, _archOutputs, mixing, batch);
-        return ArchGradient(results, 0);
-    }
-
-    private double[] ArchGradient(IReadOnlyList<OrtValue> results, int first)
-    {
         var arch = new double[ArchitectureCount];
         var k = 0;
         for (var i = 0; i < _arch.Count; i++)
-            foreach (var v in results[first + i].GetTensorDataAsSpan<float>()) arch[k++] = v;
+            foreach (var v in results[i].GetTensorDataAsSpan<float>()) arch[k++] = v;
         return arch;
     }
 
