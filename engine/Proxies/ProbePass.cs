@@ -12,16 +12,17 @@ namespace NasiOnnx.Engine.Proxies;
 /// is asked. Its forward is the model with (1) the parameters as graph inputs, so θ can be moved; (2) a ones mask
 /// m_l of shape [b, C, 1, …] multiplying the output y_l of every weight layer, so that ∂L/∂m_l[n, k] =
 /// Σ_positions y_l ⊙ ∂L/∂y_l — Fisher's per-sample, per-channel sum — while y_l·1 leaves every value unchanged;
-/// (3) the loss head L = α·CE(f, y) + Σ u ⊙ f with α and u inputs, so one graph gives both ∇L of the cross-entropy
-/// (α = 1, u = 0) and the gradient of Σ f (α = 0, u = 1); (4) every Relu(x) replaced by x ⊙ [x₀ > 0], the codes of
-/// its input at θ₀ fed as an input: at θ₀ this is the Relu exactly, value and gradient, and away from θ₀ it is what
-/// double backward differentiates — ReLU's second derivative is zero, its kinks do not move — so finite differences of
-/// the gradient give the Hessian-vector product GraSP's autograd computes, instead of jumps from the thousands of
-/// units a step of θ switches on or off. It differentiates L with respect to θ, the masks and x.
+/// (3) the loss head L = CE(f, y), batch mean; (4) every Relu(x) replaced by x ⊙ [x₀ > 0], the codes of its input at
+/// θ₀ fed as an input: at θ₀ this is the Relu exactly, value and gradient, and away from θ₀ it is what double backward
+/// differentiates — ReLU's second derivative is zero, its kinks do not move — so finite differences of the gradient
+/// give the Hessian-vector product GraSP's autograd computes, instead of jumps from the thousands of units a step of θ
+/// switches on or off. It differentiates L with respect to the weight layers and the masks only (jacob_cov's input
+/// Jacobian has a model of its own, <see cref="InputJacobianPass"/>: ONNX Runtime runs every node of a graph whatever
+/// the outputs asked, so each gradient here costs every run).
 /// </summary>
 public sealed class ProbePass : IDisposable
 {
-    private const string Alpha = "probe/alpha", Cotangent = "probe/u", Labels = "probe/labels", Loss = "probe/loss";
+    private const string Labels = "probe/labels", Loss = "probe/loss";
 
     private readonly Session _session;
     private readonly GradientModel _gradient;
@@ -31,20 +32,23 @@ public sealed class ProbePass : IDisposable
     private readonly Dictionary<string, string> _masks; // weight → mask input
     private readonly Dictionary<string, long[]> _maskShapes;
     private readonly Dictionary<string, Tensor> _codes; // frozen ReLU input → its codes at θ₀
-    private Dictionary<string, Tensor>? _ce;
-    private Tensor? _inputJacobian;
-    private Dictionary<string, double[]>? _hessianGradient, _centralHessianGradient;
+    private readonly IReadOnlyDictionary<string, Tensor> _g; // ∂L/∂W at θ₀, NASI's gradient pass
+    private (Dictionary<string, Tensor> Channels, Dictionary<string, double[]> HessianGradient)? _differences;
+
+    /// <summary>‖εg‖ / ‖W‖ of the central difference (see <see cref="HessianGradient"/>).</summary>
+    public const double Step = 1e-5;
 
     private ProbePass(Session session, GradientModel gradient, ParameterizedModel lifted, PassInputs inputs,
-        IReadOnlyList<WeightLayer> layers, Dictionary<string, string> masks, Dictionary<string, long[]> maskShapes, Dictionary<string, Tensor> codes)
+        IReadOnlyList<WeightLayer> layers, Dictionary<string, string> masks, Dictionary<string, long[]> maskShapes, Dictionary<string, Tensor> codes,
+        IReadOnlyDictionary<string, Tensor> g)
     {
         _session = session; _gradient = gradient; _lifted = lifted; _inputs = inputs; _layers = layers; _masks = masks; _maskShapes = maskShapes;
-        _codes = codes;
+        _codes = codes; _g = g;
     }
 
     public string Provider => _session.Provider;
 
-    public static ProbePass Run(PassInputs inputs, StaticPass model, ActivationPass activations)
+    public static ProbePass Run(PassInputs inputs, StaticPass model, ActivationPass activations, GradientPass lossGradient)
     {
         if (model.Layers.Count == 0) throw new MetricUnavailableException("the model has no Conv, Gemm or MatMul weight");
         var lifted = ParameterizedModel.Of(inputs.Model);
@@ -88,93 +92,89 @@ public sealed class ProbePass : IDisposable
             }
         }
 
-        var logits = inputs.Signature.Output;
-        var n = inputs.Signature.Classes;
         builder.Input(Labels, ElementType.Int64, b);
-        builder.Input(Alpha, ElementType.Float);
-        builder.Input(Cotangent, ElementType.Float, b, n);
-        var rank = model.Shapes.Shape(logits).Length;
-        var ce = builder.NodeN("SoftmaxCrossEntropyLoss", [logits, Labels], 2, Attr.String("reduction", "mean"))[0];
-        var sum = builder.Node("ReduceSum", [builder.Node("Mul", [logits, Cotangent]), builder.Int64Constant("probe/axes", [.. Enumerable.Range(0, rank).Select(a => (long)a)])],
-            Attr.Int("keepdims", 0));
         builder.Claim(Loss);
-        builder.AddNode("Add", builder.UniqueName("probe/loss_add"), [builder.Node("Mul", [ce, Alpha]), sum], [Loss]);
+        builder.AddNode("SoftmaxCrossEntropyLoss", builder.UniqueName("probe/ce"), [inputs.Signature.Output, Labels], [Loss],
+            Attr.String("reduction", "mean"));
         builder.Output(Loss, ElementType.Float, []);
         shapes[Labels] = [b];
-        shapes[Alpha] = [];
-        shapes[Cotangent] = [b, n];
 
-        var batchInputs = shapes.Keys.Where(k => k != Alpha).ToList();
-        var probed = StaticShapes.ProbeScaled(copy, shapes, batchInputs);
-        var wrt = lifted.Parameters.Select(p => p.Name).Concat(masks.Values).Append(lifted.DataInput).ToList();
-        var gradient = Vjp.Build(copy, [GradientSeed.Ones(Loss)], probed, wrt);
+        var known = StaticShapes.For(copy, shapes, [.. shapes.Keys]);
+        var wrt = model.Layers.Select(l => l.Weight).Concat(masks.Values).ToList();
+        var options = new GradientOptions { Kernels = SessionFactory.GradientKernels(inputs.Options.Runtime) };
+        var gradient = Vjp.Build(copy, [GradientSeed.Ones(Loss)], known, wrt, options);
+        inputs.CancellationToken.ThrowIfCancellationRequested();
         var session = SessionFactory.Create(gradient.Model, inputs.Options.Runtime);
-        return new ProbePass(session, gradient, lifted, inputs, model.Layers, masks, maskShapes, codes);
+        return new ProbePass(session, gradient, lifted, inputs, model.Layers, masks, maskShapes, codes, lossGradient.Score.Gradients);
     }
 
-    /// <summary>∂L/∂W (weight layers) and ∂L/∂m (masks) of the batch-mean cross-entropy at θ₀.</summary>
-    public IReadOnlyDictionary<string, Tensor> CrossEntropyGradients() =>
-        _ce ??= RunAt(ParameterValues(null), alpha: 1, u: 0,
-            _layers.Select(l => l.Weight).Concat(_layers.Select(l => _masks[l.Weight])).ToList());
-
-    /// <summary>Per weight layer, Fisher's g[n, k] = ∂L/∂m[n, k] as [b, C].</summary>
-    public IReadOnlyDictionary<string, Tensor> ChannelGradients() =>
-        _layers.ToDictionary(l => l.Weight, l => CrossEntropyGradients()[_masks[l.Weight]]);
-
-    /// <summary>∂(Σ f)/∂x: every sample's input gradient, the batch coupled through BatchNorm as in the forward.</summary>
-    public Tensor InputJacobian() =>
-        _inputJacobian ??= RunAt(ParameterValues(null), alpha: 0, u: 1, [_lifted.DataInput])[_lifted.DataInput];
+    /// <summary>Per weight layer, Fisher's g[n, k] = ∂L/∂m[n, k] at θ₀ as [b, C]: the mean of the two runs at θ₀ ± εg,
+    /// equal to it but for O(ε²) ≈ 10⁻¹⁰ of it, far below float32's rounding.</summary>
+    public IReadOnlyDictionary<string, Tensor> ChannelGradients() => Differences().Channels;
 
     /// <summary>
-    /// H g restricted to the weight layers, g = ∂L/∂W, as GraSP's double backward through those weights gives it:
-    /// the forward difference of ∂L/∂W from θ₀ to θ₀ + εg (g on the weights, the other parameters fixed, the ReLU codes
-    /// frozen), ‖εg‖ = 10⁻⁵‖W‖: one gradient run. <paramref name="central"/> takes θ₀ ± εg (two runs). Measured on the
-    /// default NAS-Bench-201 cell (C = 16, N = 5, batch 64): grasp 8.3734 forward, 8.3744 central at 10⁻⁵; 8.3723 and
-    /// 8.3718 at 3·10⁻⁶; at 10⁻⁴ BatchNorm's curvature already moves it by 0.3 %. Without frozen codes the same
-    /// differences swing between −3.5 and +2.1 as the step shrinks: kink crossings, not curvature.
+    /// H g restricted to the weight layers, g = ∂L/∂W (from NASI's gradient pass, the same loss and batch), as GraSP's
+    /// double backward through those weights gives it: the central difference of ∂L/∂W between θ₀ ± εg (g on the
+    /// weights, the other parameters fixed, the ReLU codes frozen), ‖εg‖ = 10⁻⁵‖W‖: two gradient runs. The step was
+    /// chosen by measurement. On the default NAS-Bench-201 cell (C = 16, N = 5, batch 64) grasp is 8.3739 at 10⁻⁵
+    /// (8.3695 by the forward difference) and BatchNorm's curvature moves it to 8.3505 at 10⁻⁴ and 6.41 at 10⁻³; on
+    /// the reference tests' small BN MLP float32 rounding dominates instead: 0.45 % off the float64 value at 10⁻⁵
+    /// (forward: 2.3 %). Without frozen codes the differences swing between −3.5 and +2.1 as the step shrinks: kink
+    /// crossings, not curvature.
     /// </summary>
-    public IReadOnlyDictionary<string, double[]> HessianGradient(bool central = false)
+    public IReadOnlyDictionary<string, double[]> HessianGradient() => Differences().HessianGradient;
+
+    private (Dictionary<string, Tensor> Channels, Dictionary<string, double[]> HessianGradient) Differences()
     {
-        if ((central ? _centralHessianGradient : _hessianGradient) is { } known) return known;
-        var g = CrossEntropyGradients();
+        if (_differences is { } known) return known;
         double gNorm = 0, wNorm = 0;
         foreach (var l in _layers)
         {
-            gNorm += Metrics.NasiScorer.SumOfSquares(g[l.Weight].Data);
+            gNorm += Metrics.NasiScorer.SumOfSquares(_g[l.Weight].Data);
             wNorm += Metrics.NasiScorer.SumOfSquares(Initial(l.Weight));
         }
-        var result = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        var masks = _layers.Select(l => _masks[l.Weight]).ToList();
+        var weights = _layers.Select(l => l.Weight).ToList();
+        var hg = new Dictionary<string, double[]>(StringComparer.Ordinal);
         if (gNorm == 0)
         {
-            foreach (var l in _layers) result[l.Weight] = new double[Initial(l.Weight).Length];
-            return result;
+            var at = RunAt(ParameterValues(0), masks);
+            foreach (var l in _layers) hg[l.Weight] = new double[Initial(l.Weight).Length];
+            return (_differences = (_layers.ToDictionary(l => l.Weight, l => at[_masks[l.Weight]], StringComparer.Ordinal), hg)).Value;
         }
-        var eps = 1e-5 * Math.Sqrt(wNorm) / Math.Sqrt(gNorm);
-        var weights = _layers.Select(l => l.Weight).ToList();
-        var plus = RunAt(ParameterValues(eps), 1, 0, weights);
-        var minus = central ? RunAt(ParameterValues(-eps), 1, 0, weights) : null;
+        var eps = Step * Math.Sqrt(wNorm) / Math.Sqrt(gNorm);
+        var plus = RunAt(ParameterValues(eps), [.. weights, .. masks]);
+        var minus = RunAt(ParameterValues(-eps), [.. weights, .. masks]);
+        foreach (var w in weights)
+        {
+            var (p, m) = (plus[w].Data, minus[w].Data);
+            var d = new double[p.Length];
+            for (var i = 0; i < p.Length; i++) d[i] = ((double)p[i] - m[i]) / (2 * eps);
+            hg[w] = d;
+        }
+        var channels = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var l in _layers)
         {
-            var p = plus[l.Weight].Data;
-            var m = minus?[l.Weight].Data ?? g[l.Weight].Data;
-            var hg = new double[p.Length];
-            var width = central ? 2 * eps : eps;
-            for (var i = 0; i < p.Length; i++) hg[i] = ((double)p[i] - m[i]) / width;
-            result[l.Weight] = hg;
+            var (p, m) = (plus[_masks[l.Weight]], minus[_masks[l.Weight]]);
+            var mean = new float[p.Data.Length];
+            for (var i = 0; i < mean.Length; i++) mean[i] = (float)(0.5 * ((double)p.Data[i] + m.Data[i]));
+            channels[l.Weight] = new Tensor(mean, p.Shape);
         }
-        return central ? _centralHessianGradient = result : _hessianGradient = result;
+        return (_differences = (channels, hg)).Value;
     }
 
-    /// <summary>θ₀ per parameter; with <paramref name="step"/>, the weight layers moved by step · ∂L/∂W.</summary>
-    private Dictionary<string, Tensor> ParameterValues(double? step)
+    /// <summary>θ₀ per parameter, the weight layers moved by <paramref name="step"/> · g.</summary>
+    private Dictionary<string, Tensor> ParameterValues(double step)
     {
         var values = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        var g = step is null ? null : CrossEntropyGradients();
         foreach (var slot in _lifted.Parameters)
         {
             var data = Initial(slot.Name).ToArray();
-            if (g is not null && g.TryGetValue(slot.Name, out var grad) && _layers.Any(l => l.Weight == slot.Name))
-                for (var i = 0; i < data.Length; i++) data[i] = (float)(data[i] + step!.Value * grad.Data[i]);
+            if (step != 0 && _layers.Any(l => l.Weight == slot.Name))
+            {
+                var grad = _g[slot.Name].Data;
+                for (var i = 0; i < data.Length; i++) data[i] = (float)(data[i] + step * grad[i]);
+            }
             values[slot.Name] = new Tensor(data, slot.Dims);
         }
         return values;
@@ -186,17 +186,10 @@ public sealed class ProbePass : IDisposable
         return _lifted.InitialValues.Span.Slice(slot.Offset, slot.Length);
     }
 
-    private Dictionary<string, Tensor> RunAt(Dictionary<string, Tensor> parameters, float alpha, float u, IReadOnlyList<string> wanted)
+    private Dictionary<string, Tensor> RunAt(Dictionary<string, Tensor> parameters, IReadOnlyList<string> wanted)
     {
         _inputs.CancellationToken.ThrowIfCancellationRequested();
-        var b = (int)_inputs.Signature.InputShape[0];
-        var n = _inputs.Signature.Classes;
-        var feeds = new Dictionary<string, Tensor>(parameters, StringComparer.Ordinal)
-        {
-            [_lifted.DataInput] = _inputs.Batch.Inputs,
-            [Alpha] = new Tensor([alpha], []),
-            [Cotangent] = new Tensor(Enumerable.Repeat(u, b * n).ToArray(), [b, n]),
-        };
+        var feeds = new Dictionary<string, Tensor>(parameters, StringComparer.Ordinal) { [_lifted.DataInput] = _inputs.Batch.Inputs };
         foreach (var (weight, mask) in _masks)
             feeds[mask] = new Tensor(Enumerable.Repeat(1f, (int)Tensor.Count(_maskShapes[weight])).ToArray(), _maskShapes[weight]);
         foreach (var (input, code) in _codes) feeds[input] = code;

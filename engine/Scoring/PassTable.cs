@@ -15,7 +15,9 @@ public static class PassTable
         ScoringPass.Gradient => GradientPass.Run(inputs),
         ScoringPass.SecondGradient => done.Get<GradientPass>(ScoringPass.Gradient).Second(inputs),
         ScoringPass.Activations => ActivationPass.Run(inputs, done.Get<StaticPass>(ScoringPass.None)),
-        ScoringPass.Probes => ProbePass.Run(inputs, done.Get<StaticPass>(ScoringPass.None), done.Get<ActivationPass>(ScoringPass.Activations)),
+        ScoringPass.InputJacobian => InputJacobianPass.Run(inputs),
+        ScoringPass.Probes => ProbePass.Run(inputs, done.Get<StaticPass>(ScoringPass.None), done.Get<ActivationPass>(ScoringPass.Activations),
+            done.Get<GradientPass>(ScoringPass.Gradient)),
         ScoringPass.Synflow => SynflowPass.Run(inputs, done.Get<StaticPass>(ScoringPass.None)),
         ScoringPass.GaussianInit => GaussianInitPass.Run(inputs, done.Get<StaticPass>(ScoringPass.None)),
         ScoringPass.TeNas => TeNasPass.Run(inputs, done.Get<StaticPass>(ScoringPass.None)),
@@ -27,7 +29,7 @@ public static class PassTable
     public static IReadOnlyList<ScoringPass> Requires(ScoringPass pass) => pass switch
     {
         ScoringPass.SecondGradient => [ScoringPass.Gradient],
-        ScoringPass.Probes => [ScoringPass.None, ScoringPass.Activations],
+        ScoringPass.Probes => [ScoringPass.None, ScoringPass.Gradient, ScoringPass.Activations],
         ScoringPass.Activations or ScoringPass.Synflow or ScoringPass.GaussianInit or ScoringPass.TeNas => [ScoringPass.None],
         _ => [],
     };
@@ -37,6 +39,7 @@ public static class PassTable
     {
         GradientPass g => g.Score.Provider,
         ActivationPass a => a.Provider,
+        InputJacobianPass j => j.Provider,
         ProbePass p => p.Provider,
         SynflowPass s => s.Provider,
         GaussianInitPass z => z.Provider,

@@ -18,10 +18,12 @@ public enum ScoringPass
     /// <summary>One forward pass exposing intermediate tensors: every ReLU's input, every 4-D value of sample 0.</summary>
     Activations,
 
+    /// <summary>∂(Σ f)/∂x on the batch (jacob_cov): a gradient model with respect to the input alone.</summary>
+    InputJacobian,
+
     /// <summary>
-    /// A second gradient model with the parameters as inputs, a ones mask after every Conv/Gemm and a loss head
-    /// α·CE + Σ u⊙f: per-channel gradients (Fisher), the input Jacobian of Σ f (jacob_cov), and ∇θL at θ ± εg (GraSP's
-    /// Hessian-vector product).
+    /// A second loss-gradient model with the parameters as inputs, a ones mask after every Conv/Gemm and the ReLUs
+    /// frozen at θ₀, run at θ₀ ± εg (g from the Gradient pass): per-channel gradients (Fisher) and GraSP's Hessian-vector product.
     /// </summary>
     Probes,
 
