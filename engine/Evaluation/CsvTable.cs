@@ -73,6 +73,9 @@ public sealed class CsvTable
         return new CsvTable(string.Join(" + ", tables.Select(t => t.Source)), columns, rows);
     }
 
+    /// <summary>The same table with only the rows <paramref name="keep"/> accepts.</summary>
+    public CsvTable Where(Func<string[], bool> keep) => new(Source, Columns, Rows.Where(keep).ToList());
+
     public int IndexOf(string column) => Columns.ToList().FindIndex(c => c.Equals(column, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The first of <paramref name="names"/> that is a column, or an error naming them all.</summary>

@@ -93,6 +93,36 @@ public class EvaluateCommandTests
         Assert.That(nasi.GetProperty("count").GetInt32(), Is.EqualTo(Nb201Cell.SpaceSize));
     }
 
+    /// <summary>--exclude leaves the listed cells (a file in the dev sample's layout) out of every correlation.</summary>
+    [Test]
+    public void ExcludedCellsAreLeftOutOfTheCorrelations()
+    {
+        // Eight connected cells; the score orders the first five perfectly and ranks the three best cells lowest.
+        var cells = Nb201Cell.All().Where(c => c.IsConnected).Take(8).ToList();
+        var truth = Path.Combine(_dir, "truth.csv");
+        var scores = Path.Combine(_dir, "scores.csv");
+        var dev = Path.Combine(_dir, "dev.csv");
+        File.WriteAllLines(truth, new[] { "index,arch_str,cifar10_test" }.Concat(cells.Select((c, i) => $"{i},{c},{80 + i}")));
+        File.WriteAllLines(scores, new[] { "id,status,nasi" }.Concat(cells.Select((c, i) => $"{c},ok,{(i < 5 ? i : -i)}")));
+        File.WriteAllLines(dev, new[] { "index,arch_str,cifar10_test" }.Concat(cells.Skip(5).Select((c, i) => $"{i},{c},0")));
+
+        var all = Cli.Run("evaluate", "--scores", scores, "--truth", truth, "--plot", Path.Combine(_dir, "a.png"), "--json");
+        var rest = Cli.Run("evaluate", "--scores", scores, "--truth", truth, "--exclude", dev, "--plot", Path.Combine(_dir, "b.png"), "--json");
+        Assert.That(all.ExitCode, Is.EqualTo(0), all.Err);
+        Assert.That(rest.ExitCode, Is.EqualTo(0), rest.Err);
+        double Spearman(string json) => System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty("correlations").EnumerateArray()
+            .First(e => e.GetProperty("score").GetString() == "nasi").GetProperty("spearman").GetDouble();
+        var doc = System.Text.Json.JsonDocument.Parse(rest.Out).RootElement;
+        Assert.That(doc.GetProperty("matched").GetInt32(), Is.EqualTo(5));
+        Assert.That(doc.GetProperty("excluded").GetInt32(), Is.EqualTo(3));
+        Assert.That(Spearman(rest.Out), Is.EqualTo(1).Within(1e-12));
+        Assert.That(Spearman(all.Out), Is.LessThan(0.9));
+
+        var missing = Cli.Run("evaluate", "--scores", scores, "--truth", truth, "--exclude", Path.Combine(_dir, "nope.csv"));
+        Assert.That(missing.ExitCode, Is.Not.EqualTo(0));
+        Assert.That(missing.Err, Does.Contain("nope.csv"));
+    }
+
     [Test]
     public void ScoresThatMatchNothingAreAnError()
     {

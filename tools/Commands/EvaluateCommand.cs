@@ -26,13 +26,26 @@ public static class EvaluateCommand
         var accuracy = new Option<string?>("--accuracy") { Description = "Accuracy columns of the truth file (default: those ending in _test)." };
         var peers = new Option<string?>("--peers") { Description = "Truth-file score columns to compare with (default: params_m and naswot_score where present)." };
         var plot = new Option<FileInfo?>("--plot") { Description = "PNG: every score's Spearman per accuracy column (a scatter plot for a single score; default: next to the scores file)." };
+        var exclude = new Option<FileInfo?>("--exclude")
+        {
+            Description = "Leave out the cells this file lists (e.g. the dev sample, to report on the rest of the space): a cell per line or a CSV with a cell column.",
+        };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table." };
         var command = new Command("evaluate", "Rank correlation (Spearman, Kendall) of scores with ground-truth accuracy.")
-            { scores, truth, metrics, accuracy, peers, plot, json };
+            { scores, truth, metrics, accuracy, peers, exclude, plot, json };
         command.SetAction(parse => io.Guard(() =>
         {
             var scoreTable = CsvTable.Merge(parse.GetValue(scores)!.Select(f => CsvTable.Read(f.FullName)).ToList(), "id", "arch", "arch_str");
             var truthTable = CsvTable.Read(parse.GetValue(truth)!.FullName);
+            var excludedCount = 0;
+            if (parse.GetValue(exclude) is { } excludeFile)
+            {
+                var excluded = CellList.Read(excludeFile).Select(c => c.ToString()).ToHashSet(StringComparer.Ordinal);
+                var id = scoreTable.Require("id", "arch", "arch_str");
+                var kept = scoreTable.Where(row => !(Nb201Cell.TryParse(row[id], out var cell, out _) && excluded.Contains(cell!.ToString())));
+                excludedCount = scoreTable.Rows.Count - kept.Rows.Count;
+                scoreTable = kept;
+            }
             string[] bookkeeping = ["id", "arch", "arch_str", "index", "parameters", "seconds", "status", "input_shape", "provider", "scored_as"];
             var scoreColumns = Split(parse.GetValue(metrics))
                 ?? scoreTable.NumericColumns().Where(c => !bookkeeping.Contains(c, StringComparer.OrdinalIgnoreCase)).ToList();
@@ -55,10 +68,11 @@ public static class EvaluateCommand
 
             if (parse.GetValue(json))
             {
-                io.Out.WriteLine(NasiJson.Serialize(new { matched = evaluation.Rows.Count, unmatched = evaluation.UnmatchedScores, correlations = rows, plots }));
+                io.Out.WriteLine(NasiJson.Serialize(new { matched = evaluation.Rows.Count, unmatched = evaluation.UnmatchedScores, excluded = excludedCount, correlations = rows, plots }));
                 return 0;
             }
-            io.Out.WriteLine($"{evaluation.Rows.Count} scored cells matched ({evaluation.Rows.Count(r => r.Kept)} connected), {evaluation.UnmatchedScores} unmatched");
+            io.Out.WriteLine($"{evaluation.Rows.Count} scored cells matched ({evaluation.Rows.Count(r => r.Kept)} connected), {evaluation.UnmatchedScores} unmatched"
+                + (parse.GetValue(exclude) is null ? "" : $", {excludedCount} excluded"));
             io.Out.WriteLine($"{"score",-16}{"accuracy",-22}{"n",6}{"spearman",10}{"kendall",10}{"n conn",8}{"spearman",10}{"kendall",10}");
             foreach (var r in rows.OrderBy(r => truthColumns.IndexOf(r.Truth)))
                 io.Out.WriteLine($"{r.Score,-16}{r.Truth,-22}{r.Count,6}{r.Spearman,10:F3}{r.Kendall,10:F3}{r.ConnectedCount,8}{r.SpearmanConnected,10:F3}{r.KendallConnected,10:F3}");

@@ -47,7 +47,7 @@ public static class RankCommand
             var seed = parse.GetValue(net.Seed);
             var networkOptions = net.Network(parse);
             var options = scoring.Build(parse, seed);
-            var excluded = parse.GetValue(exclude) is { } ex ? ReadCells(ex).ToHashSet() : [];
+            var excluded = parse.GetValue(exclude) is { } ex ? CellList.Read(ex).ToHashSet() : [];
             var chosen = Cells(parse.GetValue(sample), parse.GetValue(cells), parse.GetValue(all), seed, excluded);
             var slice = Shard.Parse(parse.GetValue(shard)!);
             var sources = slice.Select(parse.GetValue(unique)
@@ -96,30 +96,7 @@ public static class RankCommand
             }
             return space[..n];
         }
-        return ReadCells(list!).Where(c => !excluded.Contains(c)).ToList();
-    }
-
-    /// <summary>The cells a file lists, one per line, or the cell field of each CSV row; a header line is skipped.</summary>
-    private static List<Nb201Cell> ReadCells(FileInfo list)
-    {
-        string[] lines;
-        try { lines = File.ReadAllLines(list.FullName); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new NasiException($"{list.FullName}: cannot read the file ({e.Message})");
-        }
-        var result = new List<Nb201Cell>();
-        for (var i = 0; i < lines.Length; i++)
-        {
-            var text = lines[i].Trim();
-            if (text.Length == 0 || text.StartsWith('#')) continue;
-            // A CSV row: take the field that looks like a cell (NAS-Bench-201 strings start with '|').
-            var field = text.Split(',').FirstOrDefault(f => f.StartsWith('|')) ?? text;
-            if (i == 0 && !field.StartsWith('|')) continue; // a header
-            if (!Nb201Cell.TryParse(field, out var cell, out var error)) throw new NasiException($"{list.FullName}:{i + 1}: {error}");
-            result.Add(cell!);
-        }
-        return result.Distinct().ToList();
+        return CellList.Read(list!).Where(c => !excluded.Contains(c)).ToList();
     }
 
     public static (int? Count, TimeSpan? Time) ParseBudget(string? text)
