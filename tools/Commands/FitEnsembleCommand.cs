@@ -40,7 +40,8 @@ public static class FitEnsembleCommand
                 id => Nb201Cell.TryParse(id, out var cell, out _) ? cell!.ToString() : null, _ => true);
             var rows = evaluation.Rows.Where(r => truths.All(t => double.IsFinite(r.Truths[t]))).ToList();
 
-            var command = $"nasi fit-ensemble --scores {string.Join(" ", parse.GetValue(scores)!.Select(f => f.Name))} --truth {Path.GetFileName(truthTable.Source)}";
+            static string Relative(string path) => Path.GetRelativePath(Environment.CurrentDirectory, path);
+            var command = $"nasi fit-ensemble --scores {string.Join(" ", parse.GetValue(scores)!.Select(f => Relative(f.FullName)))} --truth {Relative(truthTable.Source)}";
             var model = EnsembleFit.Fit(columns.ToDictionary(c => c, c => rows.Select(r => r.Scores[c]).ToArray()),
                 truths.Select(t => rows.Select(r => r.Truths[t]).ToArray()).ToList(),
                 $"fitted on {rows.Count} cells of {Path.GetFileName(truthTable.Source)}");
