@@ -1,6 +1,5 @@
 using NasiOnnx.Engine.Autodiff;
 using NasiOnnx.Engine.Graphs;
-using NasiOnnx.Engine.Ntk;
 using NasiOnnx.Engine.Runtime;
 using NasiOnnx.Engine.Scoring;
 using Onnx;
@@ -9,7 +8,8 @@ namespace NasiOnnx.Engine.Proxies;
 
 /// <summary>
 /// The gradient model the second-order and per-channel proxies share, built once per model and run only for what
-/// is asked. Its forward is the model with (1) the parameters as graph inputs, so θ can be moved; (2) a ones mask
+/// is asked. Its forward is the model with (1) the layer weights moved to θ₀ ± εg as initializers, one session each
+/// (constants, so that ONNX Runtime's NCHWc convolutions apply: as graph inputs the same runs took 1.5× as long); (2) a ones mask
 /// m_l of shape [b, C, 1, …] multiplying the output y_l of every weight layer, so that ∂L/∂m_l[n, k] =
 /// Σ_positions y_l ⊙ ∂L/∂y_l — Fisher's per-sample, per-channel sum — while y_l·1 leaves every value unchanged;
 /// (3) the loss head L = CE(f, y), batch mean; (4) every Relu(x) replaced by x ⊙ [x₀ > 0], the codes of its input at
@@ -20,13 +20,12 @@ namespace NasiOnnx.Engine.Proxies;
 /// Jacobian has a model of its own, <see cref="InputJacobianPass"/>: ONNX Runtime runs every node of a graph whatever
 /// the outputs asked, so each gradient here costs every run).
 /// </summary>
-public sealed class ProbePass : IDisposable
+public sealed class ProbePass
 {
     private const string Labels = "probe/labels", Loss = "probe/loss";
 
-    private readonly Session _session;
     private readonly GradientModel _gradient;
-    private readonly ParameterizedModel _lifted;
+    private readonly StaticPass _model;
     private readonly PassInputs _inputs;
     private readonly IReadOnlyList<WeightLayer> _layers;
     private readonly Dictionary<string, string> _masks; // weight → mask input
@@ -38,26 +37,24 @@ public sealed class ProbePass : IDisposable
     /// <summary>‖εg‖ / ‖W‖ of the central difference (see <see cref="HessianGradient"/>).</summary>
     public const double Step = 1e-5;
 
-    private ProbePass(Session session, GradientModel gradient, ParameterizedModel lifted, PassInputs inputs,
-        IReadOnlyList<WeightLayer> layers, Dictionary<string, string> masks, Dictionary<string, long[]> maskShapes, Dictionary<string, Tensor> codes,
-        IReadOnlyDictionary<string, Tensor> g)
+    private ProbePass(GradientModel gradient, StaticPass model, PassInputs inputs, Dictionary<string, string> masks,
+        Dictionary<string, long[]> maskShapes, Dictionary<string, Tensor> codes, IReadOnlyDictionary<string, Tensor> g)
     {
-        _session = session; _gradient = gradient; _lifted = lifted; _inputs = inputs; _layers = layers; _masks = masks; _maskShapes = maskShapes;
+        _gradient = gradient; _model = model; _inputs = inputs; _layers = model.Layers; _masks = masks; _maskShapes = maskShapes;
         _codes = codes; _g = g;
     }
 
-    public string Provider => _session.Provider;
+    public string Provider => SessionFactory.ProviderName(_inputs.Options.Runtime);
 
     public static ProbePass Run(PassInputs inputs, StaticPass model, ActivationPass activations, GradientPass lossGradient)
     {
         if (model.Layers.Count == 0) throw new MetricUnavailableException("the model has no Conv, Gemm or MatMul weight");
-        var lifted = ParameterizedModel.Of(inputs.Model);
-        var copy = lifted.Model.Clone();
+        var copy = inputs.Model.Clone();
         var builder = GraphBuilder.Extend(copy);
         var b = inputs.Signature.InputShape[0];
         var masks = new Dictionary<string, string>(StringComparer.Ordinal);
         var maskShapes = new Dictionary<string, long[]>(StringComparer.Ordinal);
-        var shapes = new Dictionary<string, long[]>(StringComparer.Ordinal) { [lifted.DataInput] = inputs.Signature.InputShape };
+        var shapes = new Dictionary<string, long[]>(StringComparer.Ordinal) { [inputs.Signature.Input] = inputs.Signature.InputShape };
         foreach (var layer in model.Layers)
         {
             var node = copy.Graph.Node.First(n => n.Output.Count > 0 && n.Output[0] == layer.Output);
@@ -103,9 +100,7 @@ public sealed class ProbePass : IDisposable
         var wrt = model.Layers.Select(l => l.Weight).Concat(masks.Values).ToList();
         var options = new GradientOptions { Kernels = SessionFactory.GradientKernels(inputs.Options.Runtime) };
         var gradient = Vjp.Build(copy, [GradientSeed.Ones(Loss)], known, wrt, options);
-        inputs.CancellationToken.ThrowIfCancellationRequested();
-        var session = SessionFactory.Create(gradient.Model, inputs.Options.Runtime);
-        return new ProbePass(session, gradient, lifted, inputs, model.Layers, masks, maskShapes, codes, lossGradient.Score.Gradients);
+        return new ProbePass(gradient, model, inputs, masks, maskShapes, codes, lossGradient.Score.Gradients);
     }
 
     /// <summary>Per weight layer, Fisher's g[n, k] = ∂L/∂m[n, k] at θ₀ as [b, C]: the mean of the two runs at θ₀ ± εg,
@@ -131,20 +126,20 @@ public sealed class ProbePass : IDisposable
         foreach (var l in _layers)
         {
             gNorm += Metrics.NasiScorer.SumOfSquares(_g[l.Weight].Data);
-            wNorm += Metrics.NasiScorer.SumOfSquares(Initial(l.Weight));
+            wNorm += Metrics.NasiScorer.SumOfSquares(_model.Values(l.Weight));
         }
         var masks = _layers.Select(l => _masks[l.Weight]).ToList();
         var weights = _layers.Select(l => l.Weight).ToList();
         var hg = new Dictionary<string, double[]>(StringComparer.Ordinal);
         if (gNorm == 0)
         {
-            var at = RunAt(ParameterValues(0), masks);
-            foreach (var l in _layers) hg[l.Weight] = new double[Initial(l.Weight).Length];
+            var at = RunAt(0, masks);
+            foreach (var l in _layers) hg[l.Weight] = new double[_model.Values(l.Weight).Length];
             return (_differences = (_layers.ToDictionary(l => l.Weight, l => at[_masks[l.Weight]], StringComparer.Ordinal), hg)).Value;
         }
         var eps = Step * Math.Sqrt(wNorm) / Math.Sqrt(gNorm);
-        var plus = RunAt(ParameterValues(eps), [.. weights, .. masks]);
-        var minus = RunAt(ParameterValues(-eps), [.. weights, .. masks]);
+        var plus = RunAt(eps, [.. weights, .. masks]);
+        var minus = RunAt(-eps, [.. weights, .. masks]);
         foreach (var w in weights)
         {
             var (p, m) = (plus[w].Data, minus[w].Data);
@@ -163,40 +158,30 @@ public sealed class ProbePass : IDisposable
         return (_differences = (channels, hg)).Value;
     }
 
-    /// <summary>θ₀ per parameter, the weight layers moved by <paramref name="step"/> · g.</summary>
-    private Dictionary<string, Tensor> ParameterValues(double step)
-    {
-        var values = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var slot in _lifted.Parameters)
-        {
-            var data = Initial(slot.Name).ToArray();
-            if (step != 0 && _layers.Any(l => l.Weight == slot.Name))
-            {
-                var grad = _g[slot.Name].Data;
-                for (var i = 0; i < data.Length; i++) data[i] = (float)(data[i] + step * grad[i]);
-            }
-            values[slot.Name] = new Tensor(data, slot.Dims);
-        }
-        return values;
-    }
-
-    private ReadOnlySpan<float> Initial(string name)
-    {
-        var slot = _lifted.Parameters.First(p => p.Name == name);
-        return _lifted.InitialValues.Span.Slice(slot.Offset, slot.Length);
-    }
-
-    private Dictionary<string, Tensor> RunAt(Dictionary<string, Tensor> parameters, IReadOnlyList<string> wanted)
+    /// <summary>The gradients <paramref name="wanted"/> with the weight layers at θ₀ + <paramref name="step"/> · g, in a
+    /// session of their own (the weights stay initializers).</summary>
+    private Dictionary<string, Tensor> RunAt(double step, IReadOnlyList<string> wanted)
     {
         _inputs.CancellationToken.ThrowIfCancellationRequested();
-        var feeds = new Dictionary<string, Tensor>(parameters, StringComparer.Ordinal) { [_lifted.DataInput] = _inputs.Batch.Inputs };
+        var moved = _gradient.Model.Clone();
+        var weights = _layers.Select(l => l.Weight).ToHashSet(StringComparer.Ordinal);
+        var initializers = moved.Graph.Initializer.Where(t => weights.Contains(t.Name)).ToList();
+        if (initializers.Count != weights.Count || weights.Any(w => !_g.ContainsKey(w)))
+            throw new MetricUnavailableException("a weight layer's weight is not an initializer of the model (no gradient to step along)");
+        foreach (var initializer in initializers)
+        {
+            var data = _model.Values(initializer.Name).ToArray();
+            var grad = _g[initializer.Name].Data;
+            for (var i = 0; i < data.Length; i++) data[i] = (float)(data[i] + step * grad[i]);
+            TensorData.WriteFloats(initializer, data);
+        }
+        using var session = SessionFactory.Create(moved, _inputs.Options.Runtime);
+        var feeds = new Dictionary<string, Tensor>(StringComparer.Ordinal) { [_inputs.Signature.Input] = _inputs.Batch.Inputs };
         foreach (var (weight, mask) in _masks)
             feeds[mask] = new Tensor(Enumerable.Repeat(1f, (int)Tensor.Count(_maskShapes[weight])).ToArray(), _maskShapes[weight]);
         foreach (var (input, code) in _codes) feeds[input] = code;
         var outputs = wanted.Select(w => _gradient.Gradients[w]).ToList();
-        var results = _session.Run(feeds, new Dictionary<string, long[]> { [Labels] = _inputs.Batch.Labels }, outputs);
+        var results = session.Run(feeds, new Dictionary<string, long[]> { [Labels] = _inputs.Batch.Labels }, outputs);
         return wanted.Select((w, i) => (w, results[i])).ToDictionary(x => x.w, x => x.Item2, StringComparer.Ordinal);
     }
-
-    public void Dispose() => _session.Dispose();
 }
