@@ -81,6 +81,27 @@ public sealed class ResultLog : IDisposable
         }
     }
 
+    /// <summary>
+    /// Rewrites <paramref name="path"/> without its error rows, so that a resumed run scores those candidates again (a
+    /// failure may be transient: a crash, a killed worker, memory). The new file is written beside the old and moved
+    /// over it, so a kill at any moment leaves one whole file. Returns how many rows were dropped; a missing file, or
+    /// one without errors, is left as it is.
+    /// </summary>
+    public static int DropErrorRows(string path)
+    {
+        if (!File.Exists(path)) return 0;
+        var (metrics, rows) = Read(path);
+        var kept = rows.Where(r => r.IsOk).ToList();
+        if (kept.Count == rows.Count) return 0;
+        var scoredAs = rows.Any(r => r.ScoredAs.Length > 0)
+            || (!IsJson(path) && File.ReadLines(path).First().Split(',').Contains(ScoredAsColumn));
+        var temporary = path + ".retry" + System.IO.Path.GetExtension(path);
+        File.Delete(temporary);
+        using (var log = Open(temporary, metrics, scoredAs)) log.Append(kept);
+        File.Move(temporary, path, overwrite: true);
+        return rows.Count - kept.Count;
+    }
+
     /// <summary>Reads a results file without opening it for appending: its metric columns and complete rows.</summary>
     public static (IReadOnlyList<string> Metrics, IReadOnlyList<ScoreRow> Rows) Read(string path)
     {

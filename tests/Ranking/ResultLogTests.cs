@@ -36,6 +36,27 @@ public class ResultLogTests
         Assert.That(File.ReadAllText(path), Does.EndWith("\n"));
     }
 
+    [TestCase("scores.csv")]
+    [TestCase("scores.jsonl")]
+    public void DropErrorRowsRewritesTheFileWithTheOtherRowsAsTheyWere(string name)
+    {
+        var path = Path.Combine(_dir, name);
+        using (var log = ResultLog.Open(path, ["nasi", "ntk"], scoredAs: true))
+        {
+            log.Append(Row("a", 1.25) with { ScoredAs = "a" });
+            log.Append(ScoreRow.Failed("b", "b: out of memory") with { ScoredAs = "b" });
+            log.Append(Row("c", 3) with { ScoredAs = "a" });
+        }
+        Assert.That(ResultLog.DropErrorRows(path), Is.EqualTo(1));
+        Assert.That(ResultLog.DropErrorRows(path), Is.EqualTo(0), "nothing left to drop");
+        Assert.That(ResultLog.DropErrorRows(Path.Combine(_dir, "missing.csv")), Is.EqualTo(0));
+        Assert.That(Directory.GetFiles(_dir), Has.Length.EqualTo(1), "no temporary file left behind");
+
+        using var reopened = ResultLog.Open(path, ["nasi", "ntk"], scoredAs: true);
+        Assert.That(reopened.Rows.Select(r => (r.Id, r.ScoredAs, r.Metric("nasi"))), Is.EqualTo(new[] { ("a", "a", 1.25), ("c", "a", 3.0) }));
+        Assert.That(reopened.Rows[0].Parameters, Is.EqualTo(42));
+    }
+
     [Test]
     public void ACsvWrittenWithOtherMetricsIsRefused()
     {

@@ -89,6 +89,33 @@ public class ScoreRankSearchCommandTests
         Assert.That(Cli.Run(["rank", "--sample", "3", "--budget", "soon", .. Tiny]).Err, Does.Contain("--budget 'soon'"));
     }
 
+    /// <summary>A resumed run keeps error rows as finished; --retry-errors drops them first and scores those cells again.</summary>
+    [Test]
+    public void RankRetryErrorsScoresTheFailedCellsAgain()
+    {
+        var csv = Path.Combine(_dir, "rank.csv");
+        string[] args = ["rank", "--sample", "3", "--seed", "2", "--metric", "nasi", "--out", csv, .. Tiny];
+        Assert.That(Cli.Run(args).ExitCode, Is.EqualTo(0));
+        var scored = ResultLog.Read(csv).Rows;
+        // Turn the second row into the error a transient failure leaves (a quoted, comma-bearing message).
+        var lines = File.ReadAllLines(csv);
+        var fields = lines[2].Split(',');
+        lines[2] = string.Join(',', [fields[0], "\"error: worker killed, say\"", .. fields[2..]]);
+        File.WriteAllLines(csv, lines);
+        Assert.That(ResultLog.Read(csv).Rows.Count(r => !r.IsOk), Is.EqualTo(1));
+
+        var kept = Cli.Run(args);
+        Assert.That(kept.Err, Does.Contain("(3 already done)"), "without the flag an error row counts as finished");
+        var retried = Cli.Run([.. args, "--retry-errors"]);
+        Assert.That(retried.ExitCode, Is.EqualTo(0), retried.Err);
+        Assert.That(retried.Err, Does.Contain("1 error rows dropped").And.Contain("(2 already done)"));
+        var rows = ResultLog.Read(csv).Rows;
+        Assert.That(rows.Select(r => r.Id).ToList(), Is.Unique.And.Count.EqualTo(3));
+        Assert.That(rows.All(r => r.IsOk));
+        foreach (var row in scored)
+            Assert.That(rows.Single(r => r.Id == row.Id).Metric("nasi"), Is.EqualTo(row.Metric("nasi")), "the rescored cell gets its score back");
+    }
+
     [Test]
     public void RankUniqueScoresOneCellPerClassWritesEveryCellAndShards()
     {

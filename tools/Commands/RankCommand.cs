@@ -25,6 +25,10 @@ public static class RankCommand
         var sample = new Option<int?>("--sample") { Description = "Score this many cells drawn uniformly (seeded by --seed)." };
         var cells = new Option<FileInfo?>("--cells") { Description = "A file of cell strings, one per line (or a CSV with an arch_str column)." };
         var all = new Option<bool>("--all") { Description = "Score all 15,625 cells." };
+        var retry = new Option<bool>("--retry-errors")
+        {
+            Description = "Score again the cells whose rows in the --out file are errors (the file is rewritten without them first; otherwise a resumed run keeps them as finished).",
+        };
         var exclude = new Option<FileInfo?>("--exclude") { Description = "Leave out the cells listed in this file (e.g. the dev sample, to draw a report sample from the rest)." };
         var budget = new Option<string?>("--budget") { Description = "Stop after this many cells (e.g. 500) or this much time (e.g. 90s, 20m, 2h)." };
         var output = new Option<string?>("--out", "-o") { Description = "Results file (.csv or .jsonl); rerunning the command resumes it." };
@@ -37,7 +41,7 @@ public static class RankCommand
         };
         var shard = new Option<string>("--shard") { Description = "Score the k-th of n deterministic slices of the cells (of the classes with --unique), as k/n.", DefaultValueFactory = _ => "1/1" };
         var command = new Command("rank", "Score many NAS-Bench-201 cells with a metric and keep the top k.")
-            { space, sample, cells, all, exclude, unique, shard, budget, output, workers, top, json };
+            { space, sample, cells, all, exclude, unique, shard, budget, output, retry, workers, top, json };
         net.AddTo(command);
         scoring.AddTo(command);
         command.SetAction((parse, ct) => io.GuardAsync(async () =>
@@ -59,6 +63,11 @@ public static class RankCommand
 
             io.Err.WriteLine(Engine.Runtime.SessionFactory.ProviderLine(options.Runtime));
             var path = parse.GetValue(output);
+            if (parse.GetValue(retry))
+            {
+                if (path is null) throw new NasiException("--retry-errors needs the --out file whose error rows to score again");
+                io.Err.WriteLine($"{path}: {ResultLog.DropErrorRows(path)} error rows dropped, to be scored again");
+            }
             IReadOnlyList<ScoreRow> rows;
             using (var progress = new ProgressDisplay(io.Err, io.Interactive, "ranking", columns[0]))
                 rows = await Nasi.RankAsync(sources, options,
