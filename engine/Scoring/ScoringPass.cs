@@ -22,8 +22,9 @@ public enum ScoringPass
     InputJacobian,
 
     /// <summary>
-    /// A second loss-gradient model with the parameters as inputs, a ones mask after every Conv/Gemm and the ReLUs
-    /// frozen at θ₀, run at θ₀ ± εg (g from the Gradient pass): per-channel gradients (Fisher) and GraSP's Hessian-vector product.
+    /// A second loss-gradient model with a ones mask after every Conv/Gemm and the ReLUs frozen at θ₀, run with the
+    /// layer weights at θ₀ ± εg (g from the Gradient pass; a session each): per-channel gradients (Fisher) and GraSP's
+    /// Hessian-vector product.
     /// </summary>
     Probes,
 
