@@ -46,10 +46,10 @@ public static class SessionFactory
         return Create(ModelFile.ToBytes(model), options, model.Graph.Name);
     }
 
-    /// <summary>A session for serialized model bytes, taken as they are (callers that serialize a model themselves
-    /// apply <see cref="ModelNormalizer.FixTrainingBatchNormMomentum"/> first).</summary>
     private static readonly object CreationGate = new();
 
+    /// <summary>A session for serialized model bytes, taken as they are (callers that serialize a model themselves
+    /// apply <see cref="ModelNormalizer.FixTrainingBatchNormMomentum"/> first).</summary>
     public static Session Create(byte[] modelBytes, RuntimeOptions options, string name = "model")
     {
         var (cuda, line) = Resolve(options.Provider);

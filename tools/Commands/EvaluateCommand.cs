@@ -40,9 +40,9 @@ public static class EvaluateCommand
             var excludedCount = 0;
             if (parse.GetValue(exclude) is { } excludeFile)
             {
-                var excluded = CellList.Read(excludeFile).Select(c => c.ToString()).ToHashSet(StringComparer.Ordinal);
+                var excluded = CellList.Read(excludeFile).ToHashSet();
                 var id = scoreTable.Require("id", "arch", "arch_str");
-                var kept = scoreTable.Where(row => !(Nb201Cell.TryParse(row[id], out var cell, out _) && excluded.Contains(cell!.ToString())));
+                var kept = scoreTable.Where(row => !(Nb201Cell.TryParse(row[id], out var cell, out _) && excluded.Contains(cell!)));
                 excludedCount = scoreTable.Rows.Count - kept.Rows.Count;
                 scoreTable = kept;
             }
