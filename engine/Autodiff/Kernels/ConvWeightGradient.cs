@@ -78,7 +78,8 @@ public static unsafe class ConvWeightGradient
         var perChunk = group * (shiftFloats + panelFloats) + tileFloats;
         var scratch = ArrayPool<float>.Shared.Rent(checked(chunks * perChunk + 16));
         var zeros = new float[Math.Max(Kb, positions)];
-        var partial = new double[chunks * g.M * g.Columns];
+        var partial = ArrayPool<double>.Shared.Rent(chunks * g.M * g.Columns); // pooled: a new one of 2.4 MB is a large-object allocation per call
+        Array.Clear(partial, 0, chunks * g.M * g.Columns);
         var samplesPerFlush = Math.Max(group, 4096 / positions / group * group);
         try
         {
@@ -136,16 +137,17 @@ public static unsafe class ConvWeightGradient
                     }
                 });
             }
+            for (var o = 0; o < g.M * g.Columns; o++) // dW [M, C, kh, kw] row-major is [M, Columns]
+            {
+                double sum = 0;
+                for (var chunk = 0; chunk < chunks; chunk++) sum += partial[chunk * g.M * g.Columns + o];
+                dw[o] = (float)sum;
+            }
         }
         finally
         {
             ArrayPool<float>.Shared.Return(scratch);
-        }
-        for (var o = 0; o < g.M * g.Columns; o++) // dW [M, C, kh, kw] row-major is [M, Columns]
-        {
-            double sum = 0;
-            for (var chunk = 0; chunk < chunks; chunk++) sum += partial[chunk * g.M * g.Columns + o];
-            dw[o] = (float)sum;
+            ArrayPool<double>.Shared.Return(partial);
         }
     }
 
