@@ -43,6 +43,7 @@ public static class LossGradient
                      ?? throw new GraphException($"Graph '{graph.Name}' has no output to use as logits.");
         if (graph.Input.Any(i => i.Name == LabelsInput) || graph.Output.Any(o => o.Name == LossOutput))
             throw new GraphException($"Graph '{graph.Name}' already has a '{LabelsInput}' input or '{LossOutput}' output.");
+        CommonSubexpressions.Merge(model, [logits, .. wrtInputs ?? []]); // one ReLU backward per node, not per edge
 
         var builder = GraphBuilder.Extend(model);
         var batch = inputShape[0];
