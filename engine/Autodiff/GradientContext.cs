@@ -15,6 +15,7 @@ public sealed class GradientContext
     private readonly Dictionary<string, TensorProto> _constantNodes;
     private readonly Dictionary<string, string> _int64Constants = new(StringComparer.Ordinal);
     private readonly Dictionary<float, string> _scalars = new();
+    private readonly Dictionary<string, float> _scalarValues = new(StringComparer.Ordinal);
     private readonly Dictionary<(float, long), string> _filled = new();
 
     internal GradientContext(GraphBuilder builder, StaticShapes shapes, HashSet<string> needed, GradientOptions? options = null)
@@ -70,8 +71,15 @@ public sealed class GradientContext
     /// <summary>Whether the node's input <paramref name="index"/> exists and needs a gradient.</summary>
     public bool Needs(NodeProto node, int index) => index < node.Input.Count && Needs(node.Input[index]);
 
-    public string Node(string opType, IReadOnlyList<string> inputs, params AttributeProto[] attributes) =>
-        Builder.Node(opType, inputs, attributes);
+    /// <summary>A node, except that a Mul of two scalars made by <see cref="Scalar"/> is folded into one here: left to
+    /// ONNX Runtime's constant folding, every graph change costs a graph resolve while each session is made.</summary>
+    public string Node(string opType, IReadOnlyList<string> inputs, params AttributeProto[] attributes)
+    {
+        if (opType == "Mul" && inputs.Count == 2 && attributes.Length == 0
+            && _scalarValues.TryGetValue(inputs[0], out var a) && _scalarValues.TryGetValue(inputs[1], out var b))
+            return Scalar(a * b);
+        return Builder.Node(opType, inputs, attributes);
+    }
 
     /// <summary>A 1-D int64 constant, shared between rules that ask for the same values.</summary>
     public string Ints(params long[] values)
@@ -86,7 +94,10 @@ public sealed class GradientContext
     public string Scalar(float value)
     {
         if (!_scalars.TryGetValue(value, out var name))
+        {
             _scalars[value] = name = Builder.FloatConstant("grad_scalar", [value]);
+            _scalarValues[name] = value;
+        }
         return name;
     }
 

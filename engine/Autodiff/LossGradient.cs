@@ -7,7 +7,7 @@ namespace NasiOnnx.Engine.Autodiff;
 /// <summary>
 /// The gradient of the batch-mean softmax cross-entropy of a classifier: appends a loss head
 /// (int64 input "labels" [b], SoftmaxCrossEntropyLoss with reduction "mean", output "loss") to a forward model and
-/// differentiates it.
+/// differentiates it; the loss node is then written as plain ops (see <see cref="ExpandLossHead"/>).
 /// </summary>
 public static class LossGradient
 {
@@ -49,7 +49,7 @@ public static class LossGradient
         var batch = inputShape[0];
         var labels = builder.Input(LabelsInput, ElementType.Int64, batch);
         builder.Claim(LossOutput);
-        builder.AddNode("SoftmaxCrossEntropyLoss", builder.UniqueName("loss_head"), [logits, labels],
+        var head = builder.AddNode("SoftmaxCrossEntropyLoss", builder.UniqueName("loss_head"), [logits, labels],
             [LossOutput, builder.UniqueName("loss_log_prob")], Attr.String("reduction", "mean"));
         builder.Output(LossOutput, ElementType.Float, []);
 
@@ -61,6 +61,44 @@ public static class LossGradient
         var wrt = (withParameters ? ParameterSet.Of(forward).Names : []).Concat(wrtInputs ?? []).ToList();
         var known = StaticShapes.For(model, shapes, [input, LabelsInput]);
         var result = Vjp.BuildInPlace(model, [GradientSeed.Ones(LossOutput)], known, wrt, options);
+        ExpandLossHead(builder, head);
         return result with { Loss = LossOutput, Logits = logits, Labels = LabelsInput };
+    }
+
+    /// <summary>
+    /// Swaps the loss node, whose gradient rule has been applied by now, for four plain ops that compute the same
+    /// outputs: loss = −mean(log_softmax(logits)[label]). ONNX Runtime's CPU provider has no kernel for
+    /// SoftmaxCrossEntropyLoss and inlines its function body (a dozen nodes, transposes included) while making every
+    /// session, which its graph transformers then rewrite: about a fifth of a default-cell session's creation.
+    /// </summary>
+    private static void ExpandLossHead(GraphBuilder builder, NodeProto head)
+    {
+        var (logits, labels, loss, logProb) = (head.Input[0], head.Input[1], head.Output[0], head.Output[1]);
+        var opset = builder.Opset;
+        var column = builder.UniqueName("loss_labels");
+        var picked = builder.UniqueName("loss_picked");
+        var mean = builder.UniqueName("loss_mean");
+        NodeProto Make(string op, string[] inputs, string output, params AttributeProto[] attributes)
+        {
+            var node = new NodeProto { OpType = op, Name = builder.UniqueName($"loss_{op}") };
+            node.Input.AddRange(inputs);
+            node.Output.Add(output);
+            node.Attribute.AddRange(attributes);
+            return node;
+        }
+        NodeProto[] nodes =
+        [
+            Make("LogSoftmax", [logits], logProb, Attr.Int("axis", 1)),
+            opset >= 13
+                ? Make("Unsqueeze", [labels, builder.Int64Constant("loss_axis", 1)], column)
+                : Make("Unsqueeze", [labels], column, Attr.Ints("axes", 1)),
+            Make("GatherElements", [logProb, column], picked, Attr.Int("axis", 1)),
+            Make("ReduceMean", [picked], mean, Attr.Int("keepdims", 0)),
+            Make("Neg", [mean], loss),
+        ];
+        var graph = builder.Model.Graph;
+        var at = graph.Node.IndexOf(head);
+        graph.Node.RemoveAt(at);
+        for (var i = 0; i < nodes.Length; i++) graph.Node.Insert(at + i, nodes[i]);
     }
 }

@@ -132,6 +132,7 @@ internal static class ShapeInference
             rules[op] = (n, i, _) => [i[0]! with { Value = n.OpType == "Identity" ? i[0]!.Value : null }];
         rules["Dropout"] = (n, i, _) => [i[0]! with { Value = null }, new Info(ElementType.Bool, i[0]!.Shape)];
         rules["ScatterElements"] = (n, i, _) => [i[0]! with { Value = null }];
+        rules["GatherElements"] = (n, i, _) => [new Info(i[0]!.Type, i[1]!.Shape)]; // the indices' shape, the data's type
         rules["Cast"] = (n, i, _) => [new Info((ElementType)n.GetInt("to", 0), i[0]!.Shape,
             (ElementType)n.GetInt("to", 0) == ElementType.Int64 ? i[0]!.Value : null)];
         foreach (var op in new[] { "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Mean" })

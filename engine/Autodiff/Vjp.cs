@@ -96,7 +96,9 @@ public static class Vjp
             }
             else
             {
-                var ones = builder.Node("ConstantOfShape", [ctx.Ints(shape)], Attr.Tensor("value", OneFloat()));
+                var ones = shape.Length == 0 // a scalar loss: a shared constant, which the rules' scalar factors fold into
+                    ? ctx.Scalar(1f)
+                    : builder.Node("ConstantOfShape", [ctx.Ints(shape)], Attr.Tensor("value", OneFloat()));
                 Accumulate(seed.Output, ones);
             }
         }

@@ -37,8 +37,9 @@ public static class GradientKernels
             a => new Im2ColKernel(a.Ints("kernel_shape"), a.Ints("strides"), a.Ints("pads"), a.Ints("dilations"), a.Ints("output_shape"))),
     ]));
 
-    /// <summary>Registers the kernels with a CPU session's options (idempotent per options object).</summary>
-    internal static void AddTo(Microsoft.ML.OnnxRuntime.SessionOptions options) => Registered.Value.AddTo(options);
+    /// <summary>Registers the kernels with a CPU session's options (idempotent per options object): for callers that
+    /// make their own ONNX Runtime sessions for gradient graphs built with <see cref="GradientKernelMode.Fused"/>.</summary>
+    public static void AddTo(Microsoft.ML.OnnxRuntime.SessionOptions options) => Registered.Value.AddTo(options);
 
     private sealed unsafe class BatchNormGradKernel(float epsilon) : FusedKernel
     {

@@ -125,6 +125,9 @@ internal static class ConvRules
             Attr.Ints("strides", geometry.Strides), Attr.Ints("pads", geometry.Pads), Attr.Ints("dilations", geometry.Dilations),
             Attr.Ints("output_shape", geometry.Output))[0];
         var (cg, mg) = (c / group, m / group);
+        if (group == 1) // one Gemm with B transposed: no transposes for ONNX Runtime to fold into a FusedMatMul at each session
+            return ctx.Reshape(ctx.Node("Gemm", [ctx.Reshape(ctx.Node("Transpose", [dy], Attr.Ints("perm", 1, 0, 2, 3)), [m, n * positions]),
+                ctx.Reshape(columns, [c * window, n * positions])], Attr.Int("transB", 1)), wShape);
         var cols = ctx.Reshape(columns, [group, cg * window, n * positions]);
         var dyByChannel = ctx.Reshape(ctx.Node("Transpose", [dy], Attr.Ints("perm", 1, 0, 2, 3)), [group, mg, n * positions]);
         var product = ctx.Node("MatMul", [cols, ctx.Node("Transpose", [dyByChannel], Attr.Ints("perm", 0, 2, 1))]); // [g, C/g·K, M/g]

@@ -29,7 +29,8 @@ internal static class PoolRules
     /// <summary>
     /// AveragePool: divide dy by each window's element count (a static map: it depends on pads and
     /// count_include_pad only), then spread it over the window with a depthwise ConvTranspose of ones (stride 1:
-    /// an AveragePool, which is the same sum).
+    /// an AveragePool, which is the same sum); where every window has the same count, the ConvTranspose's kernel
+    /// holds 1/count instead.
     /// </summary>
     public static string?[] AveragePool(GradientContext ctx, NodeProto node, IReadOnlyList<string?> dy)
     {
@@ -44,8 +45,17 @@ internal static class PoolRules
         var asPool = geometry.IsStrideOne && geometry.FitsFlippedConv;
         var factor = asPool ? Tensor.Count(kernel) : 1f;
         var counts = WindowCounts(geometry, includePad);
+        var uniform = counts.All(v => v == counts[0]);
+        var channels = xShape[1];
+        if (uniform && !asPool)
+        {
+            // One count for every window: it goes into the spreading kernel, so no Mul is left for ONNX Runtime to
+            // fuse into the convolution before it at each session.
+            var spread = ctx.Builder.FloatConstant("grad_pool_spread", Enumerable.Repeat(1f / counts[0], (int)(channels * Tensor.Count(kernel))).ToArray(), [channels, 1, .. kernel]);
+            return [SpreadOverWindows(ctx, dy[0]!, spread, geometry, kernel, channels)];
+        }
         string scaled;
-        if (counts.All(v => v == counts[0]))
+        if (uniform)
             scaled = ctx.Node("Mul", [dy[0]!, ctx.Scalar(factor / counts[0])]);
         else
         {
@@ -61,12 +71,18 @@ internal static class PoolRules
             long[] pads = [.. kernel.Select((k, i) => k - 1 - geometry.PadsBegin[i]), .. kernel.Select((k, i) => k - 1 - geometry.PadsEnd[i])];
             return [ctx.Node("AveragePool", [scaled], Attr.Ints("kernel_shape", kernel), Attr.Ints("pads", pads), Attr.Int("count_include_pad", 1))];
         }
-        var channels = xShape[1];
         var ones = ctx.Builder.FloatConstant("grad_pool_ones", Enumerable.Repeat(1f, (int)(channels * Tensor.Count(kernel))).ToArray(), [channels, 1, .. kernel]);
+        return [SpreadOverWindows(ctx, scaled, ones, geometry, kernel, channels)];
+    }
+
+    /// <summary>Each output's value added into every input position its window read, times the kernel's weight: a
+    /// depthwise ConvTranspose with the pool's strides.</summary>
+    private static string SpreadOverWindows(GradientContext ctx, string dy, string kernelWeights, ConvGeometry geometry, long[] kernel, long channels)
+    {
         var (transposePads, outputPadding) = geometry.TransposeSettings();
-        return [ctx.Node("ConvTranspose", [scaled, ones],
+        return ctx.Node("ConvTranspose", [dy, kernelWeights],
             Attr.Ints("strides", geometry.Strides), Attr.Ints("pads", transposePads), Attr.Ints("output_padding", outputPadding),
-            Attr.Int("group", channels), Attr.Ints("kernel_shape", kernel))];
+            Attr.Int("group", channels), Attr.Ints("kernel_shape", kernel));
     }
 
     /// <summary>GlobalAveragePool: every position receives dy / (spatial size).</summary>
