@@ -125,7 +125,9 @@ internal static class ConvRules
             Attr.Ints("strides", geometry.Strides), Attr.Ints("pads", geometry.Pads), Attr.Ints("dilations", geometry.Dilations),
             Attr.Ints("output_shape", geometry.Output))[0];
         var (cg, mg) = (c / group, m / group);
-        if (group == 1) // one Gemm with B transposed: no transposes for ONNX Runtime to fold into a FusedMatMul at each session
+        // One Gemm, dY as A and the columns transposed as B: no transposes for ONNX Runtime to fold into a FusedMatMul at
+        // each session (the faster order, columns as A then a Transpose, its GemmTransposeFusion swaps back).
+        if (group == 1)
             return ctx.Reshape(ctx.Node("Gemm", [ctx.Reshape(ctx.Node("Transpose", [dy], Attr.Ints("perm", 1, 0, 2, 3)), [m, n * positions]),
                 ctx.Reshape(columns, [c * window, n * positions])], Attr.Int("transB", 1)), wShape);
         var cols = ctx.Reshape(columns, [group, cg * window, n * positions]);
