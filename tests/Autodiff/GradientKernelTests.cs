@@ -130,14 +130,21 @@ public class GradientKernelTests
     }
 
     /// <summary>The direct weight-gradient kernel against its definition in float64: odd sizes (tails of the 8-wide
-    /// transposes and of the 6-column and 16-channel tiles), pads, dilation, fewer output rows than input rows, and
-    /// the unpadded 1 × 1 case that reads X in place.</summary>
+    /// transposes and of the 6-column and 16-channel tiles), pads, dilation, fewer output rows than input rows, the
+    /// unpadded 1 × 1 case that reads X in place, and (the last six) batches that do not split evenly into its 8 sample
+    /// chunks, pads wider than the kernel's reach, and samples small enough to be grouped several to a chunk.</summary>
     [TestCase(3, 5, 7, 9, 6, 3, 3, 1, 1, 1, 1)]
     [TestCase(2, 4, 8, 8, 20, 3, 3, 1, 1, 1, 1)]
     [TestCase(2, 3, 7, 9, 17, 3, 2, 0, 1, 1, 1)]
     [TestCase(2, 6, 9, 9, 5, 3, 3, 2, 2, 2, 2)]
     [TestCase(4, 7, 6, 10, 9, 1, 1, 0, 0, 1, 1)]
     [TestCase(1, 2, 5, 5, 3, 5, 5, 2, 2, 1, 1)]
+    [TestCase(13, 5, 9, 9, 7, 3, 3, 1, 1, 1, 1)]
+    [TestCase(3, 4, 6, 10, 19, 3, 3, 2, 2, 1, 1)]
+    [TestCase(10, 3, 8, 8, 17, 3, 3, 2, 2, 2, 2)]
+    [TestCase(9, 6, 5, 7, 33, 1, 3, 0, 1, 1, 1)]
+    [TestCase(64, 16, 8, 8, 16, 1, 1, 0, 0, 1, 1)]
+    [TestCase(20, 64, 8, 8, 64, 3, 3, 1, 1, 1, 1)]
     public void ConvWeightGradKernelMatchesItsDefinition(int n, int c, int h, int w, int m, int kh, int kw, int padTop, int padLeft, int dilationH, int dilationW)
     {
         var outH = h + 2 * padTop - (kh - 1) * dilationH;
