@@ -46,16 +46,13 @@ internal static class PoolRules
         var factor = asPool ? Tensor.Count(kernel) : 1f;
         var counts = WindowCounts(geometry, includePad);
         var uniform = counts.All(v => v == counts[0]);
-        var channels = xShape[1];
-        if (uniform && !asPool)
-        {
-            // One count for every window: it goes into the spreading kernel, so no Mul is left for ONNX Runtime to
-            // fuse into the convolution before it at each session.
-            var spread = ctx.Builder.FloatConstant("grad_pool_spread", Enumerable.Repeat(1f / counts[0], (int)(channels * Tensor.Count(kernel))).ToArray(), [channels, 1, .. kernel]);
-            return [SpreadOverWindows(ctx, dy[0]!, spread, geometry, kernel, channels)];
-        }
+        // A count shared by every window goes into the ConvTranspose's kernel below, so no Mul is left for ONNX
+        // Runtime to fuse into the convolution before it at each session.
+        var inKernel = uniform && !asPool;
         string scaled;
-        if (uniform)
+        if (inKernel)
+            scaled = dy[0]!;
+        else if (uniform)
             scaled = ctx.Node("Mul", [dy[0]!, ctx.Scalar(factor / counts[0])]);
         else
         {
@@ -71,18 +68,13 @@ internal static class PoolRules
             long[] pads = [.. kernel.Select((k, i) => k - 1 - geometry.PadsBegin[i]), .. kernel.Select((k, i) => k - 1 - geometry.PadsEnd[i])];
             return [ctx.Node("AveragePool", [scaled], Attr.Ints("kernel_shape", kernel), Attr.Ints("pads", pads), Attr.Int("count_include_pad", 1))];
         }
-        var ones = ctx.Builder.FloatConstant("grad_pool_ones", Enumerable.Repeat(1f, (int)(channels * Tensor.Count(kernel))).ToArray(), [channels, 1, .. kernel]);
-        return [SpreadOverWindows(ctx, scaled, ones, geometry, kernel, channels)];
-    }
-
-    /// <summary>Each output's value added into every input position its window read, times the kernel's weight: a
-    /// depthwise ConvTranspose with the pool's strides.</summary>
-    private static string SpreadOverWindows(GradientContext ctx, string dy, string kernelWeights, ConvGeometry geometry, long[] kernel, long channels)
-    {
+        var channels = xShape[1];
+        var weight = inKernel ? 1f / counts[0] : 1f;
+        var spread = ctx.Builder.FloatConstant("grad_pool_spread", Enumerable.Repeat(weight, (int)(channels * Tensor.Count(kernel))).ToArray(), [channels, 1, .. kernel]);
         var (transposePads, outputPadding) = geometry.TransposeSettings();
-        return ctx.Node("ConvTranspose", [dy, kernelWeights],
+        return [ctx.Node("ConvTranspose", [scaled, spread],
             Attr.Ints("strides", geometry.Strides), Attr.Ints("pads", transposePads), Attr.Ints("output_padding", outputPadding),
-            Attr.Int("group", channels), Attr.Ints("kernel_shape", kernel));
+            Attr.Int("group", channels), Attr.Ints("kernel_shape", kernel))];
     }
 
     /// <summary>GlobalAveragePool: every position receives dy / (spatial size).</summary>
