@@ -78,8 +78,10 @@ public static unsafe class ConvWeightGradient
         var perChunk = group * (shiftFloats + panelFloats) + tileFloats;
         var scratch = ArrayPool<float>.Shared.Rent(checked(chunks * perChunk + 16));
         var zeros = new float[Math.Max(Kb, positions)];
-        var partial = ArrayPool<double>.Shared.Rent(chunks * g.M * g.Columns); // pooled: a new one of 2.4 MB is a large-object allocation per call
-        Array.Clear(partial, 0, chunks * g.M * g.Columns);
+        // Each chunk's double sums, laid out as the float tiles so that a flush is one vectorised pass. Pooled: a new
+        // one of 2.4 MB would be a large-object allocation per call.
+        var partial = ArrayPool<double>.Shared.Rent(chunks * tileFloats);
+        Array.Clear(partial, 0, chunks * tileFloats);
         var samplesPerFlush = Math.Max(group, 4096 / positions / group * group);
         try
         {
@@ -92,7 +94,7 @@ public static unsafe class ConvWeightGradient
                     var shifted = (float*)ss + (long)chunk * perChunk;
                     var panels = shifted + group * shiftFloats;
                     var tiles = panels + group * panelFloats;
-                    var sums = new Span<double>(partial, chunk * g.M * g.Columns, g.M * g.Columns);
+                    var sums = new Span<double>(partial, chunk * tileFloats, tileFloats);
                     new Span<float>(tiles, tileFloats).Clear();
                     var (first, last) = ((int)((long)g.N * chunk / chunks), (int)((long)g.N * (chunk + 1) / chunks));
                     var run = stackalloc float*[Nr];
@@ -130,19 +132,24 @@ public static unsafe class ConvWeightGradient
                         sinceFlush += count;
                         if (sinceFlush >= samplesPerFlush || n0 + count == last)
                         {
-                            Flush(tiles, sums, g, mTiles, colTiles);
+                            Flush(tiles, sums);
                             new Span<float>(tiles, tileFloats).Clear();
                             sinceFlush = 0;
                         }
                     }
                 });
             }
-            for (var o = 0; o < g.M * g.Columns; o++) // dW [M, C, kh, kw] row-major is [M, Columns]
-            {
-                double sum = 0;
-                for (var chunk = 0; chunk < chunks; chunk++) sum += partial[chunk * g.M * g.Columns + o];
-                dw[o] = (float)sum;
-            }
+            for (var chunk = 1; chunk < chunks; chunk++) // in chunk order, whatever the threads did
+                Add(partial.AsSpan(chunk * tileFloats, tileFloats), partial.AsSpan(0, tileFloats));
+            // Tile [t, ct] holds dW[t·16 + r, ct·6 + k] at k·16 + r; dW [M, C, kh, kw] row-major is [M, Columns].
+            for (var t = 0; t < mTiles; t++)
+                for (var ct = 0; ct < colTiles; ct++)
+                {
+                    var tile = ((long)t * colTiles + ct) * Mr * Nr;
+                    for (var k = 0; k < Nr && ct * Nr + k < g.Columns; k++)
+                        for (var r = 0; r < Mr && t * Mr + r < g.M; r++)
+                            dw[(t * Mr + r) * g.Columns + ct * Nr + k] = (float)partial[tile + k * Mr + r];
+                }
         }
         finally
         {
@@ -151,17 +158,27 @@ public static unsafe class ConvWeightGradient
         }
     }
 
-    /// <summary>Adds the float tiles (tile [t, ct] holds dW[t·16 + r, ct·6 + k] at k·16 + r) to a chunk's double sums.</summary>
-    private static void Flush(float* tiles, Span<double> sums, Geometry g, int mTiles, int colTiles)
+    /// <summary>A chunk's double sums += its float tiles, element by element (both in the tiles' layout).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Flush(float* tiles, Span<double> sums)
     {
-        for (var t = 0; t < mTiles; t++)
-            for (var ct = 0; ct < colTiles; ct++)
+        fixed (double* d = sums)
+        {
+            var i = 0;
+            for (; i + 8 <= sums.Length; i += 8)
             {
-                var tile = tiles + ((long)t * colTiles + ct) * Mr * Nr;
-                for (var k = 0; k < Nr && ct * Nr + k < g.Columns; k++)
-                    for (var r = 0; r < Mr && t * Mr + r < g.M; r++)
-                        sums[(t * Mr + r) * g.Columns + ct * Nr + k] += tile[k * Mr + r];
+                var (lo, hi) = Vector256.Widen(Vector256.Load(tiles + i));
+                (Vector256.Load(d + i) + lo).Store(d + i);
+                (Vector256.Load(d + i + 4) + hi).Store(d + i + 4);
             }
+            for (; i < sums.Length; i++) d[i] += tiles[i];
+        }
+    }
+
+    /// <summary>to += from, element by element.</summary>
+    private static void Add(ReadOnlySpan<double> from, Span<double> to)
+    {
+        for (var i = 0; i < to.Length; i++) to[i] += from[i];
     }
 
     /// <summary>
