@@ -50,15 +50,21 @@ public sealed class GradientContext
         return (TensorData.ReadFloats(t), t.Dims.ToArray());
     }
 
-    /// <summary>A node of a fused gradient kernel (<see cref="Kernels.GradientKernels.Domain"/>), importing its domain.</summary>
-    public string[] Fused(string opType, IReadOnlyList<string> inputs, int outputCount, params AttributeProto[] attributes)
+    /// <summary>
+    /// A node of a fused gradient kernel (<see cref="Kernels.GradientKernels.Domain"/>), importing its domain. Its
+    /// outputs' shapes are declared: ONNX Runtime cannot infer a custom op's, and without them the shapes of everything
+    /// downstream are unknown to its NCHWc pass, which then cannot fuse an Add of two convs' outputs into the second.
+    /// </summary>
+    public string[] Fused(string opType, IReadOnlyList<string> inputs, long[][] outputShapes, params AttributeProto[] attributes)
     {
         var model = Builder.Model;
         if (model.OpsetImport.All(o => o.Domain != Autodiff.Kernels.GradientKernels.Domain))
             model.OpsetImport.Add(new OperatorSetIdProto { Domain = Autodiff.Kernels.GradientKernels.Domain, Version = 1 });
         var name = Builder.UniqueName(opType);
-        var outputs = Enumerable.Range(0, outputCount).Select(i => Builder.UniqueName($"{name}_out{i}")).ToArray();
+        var outputs = outputShapes.Select((_, i) => Builder.UniqueName($"{name}_out{i}")).ToArray();
         Builder.AddNode(opType, name, inputs, outputs, attributes).Domain = Autodiff.Kernels.GradientKernels.Domain;
+        for (var i = 0; i < outputs.Length; i++)
+            model.Graph.ValueInfo.Add(GraphBuilder.ValueInfo(outputs[i], ElementType.Float, outputShapes[i]));
         return outputs;
     }
 

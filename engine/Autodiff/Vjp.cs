@@ -79,7 +79,8 @@ public static class Vjp
         {
             if (!cotangents.TryGetValue(value, out var list)) return null;
             if (list.Count == 1) return list[0];
-            var sum = builder.Node("Sum", list);
+            // Two terms as Add: ONNX Runtime fuses an Add (not a Sum) into the NCHWc conv that makes one of them.
+            var sum = list.Count == 2 ? builder.Node("Add", list) : builder.Node("Sum", list);
             cotangents[value] = [sum];
             return sum;
         }
@@ -146,6 +147,8 @@ public static class Vjp
             builder.Output(output, ElementType.Float, shape);
             gradients[name] = output;
         }
+        // A renamed value is now a graph output, which declares its shape itself.
+        foreach (var info in model.Graph.ValueInfo.Where(v => renamed.ContainsKey(v.Name)).ToList()) model.Graph.ValueInfo.Remove(info);
         return new GradientModel(model, gradients, seedInputs, shapes.InputShapes);
     }
 

@@ -11,7 +11,7 @@ internal static class ActivationRules
     /// 0/1 float mask to multiply by, runs 3× slower than Greater.</summary>
     public static string?[] Relu(GradientContext ctx, NodeProto node, IReadOnlyList<string?> dy) =>
         ctx.Kernels == GradientKernelMode.Fused
-            ? [ctx.Fused(Kernels.GradientKernels.ReluGrad, [node.Output[0], dy[0]!], 1)[0]]
+            ? [ctx.Fused(Kernels.GradientKernels.ReluGrad, [node.Output[0], dy[0]!], [ctx.Shape(node.Output[0])])[0]]
             : [ctx.Node("Where", [ctx.Node("Greater", [node.Output[0], ctx.Scalar(0)]), dy[0]!, ctx.Scalar(0)])];
 
     public static string?[] LeakyRelu(GradientContext ctx, NodeProto node, IReadOnlyList<string?> dy)

@@ -86,7 +86,7 @@ internal static class ConvRules
         if (ctx.Kernels == GradientKernelMode.Fused && rank == 2 && group == 1 && geometry.IsStrideOne)
         {
             // Stride 1, one group: the GEMM straight from X and dY (Kernels/ConvWeightGradient.cs), no columns in memory.
-            return ctx.Fused(Kernels.GradientKernels.ConvWeightGrad, [x, dy], 1, Attr.Ints("kernel_shape", geometry.Kernel),
+            return ctx.Fused(Kernels.GradientKernels.ConvWeightGrad, [x, dy], [wShape], Attr.Ints("kernel_shape", geometry.Kernel),
                 Attr.Ints("pads", geometry.Pads), Attr.Ints("dilations", geometry.Dilations))[0];
         }
         if (ctx.Kernels == GradientKernelMode.Fused && rank == 2)
@@ -121,7 +121,7 @@ internal static class ConvRules
         var c = wShape[1] * group;
         var window = Tensor.Count(geometry.Kernel);
         var positions = Tensor.Count(geometry.Output);
-        var columns = ctx.Fused(Kernels.GradientKernels.Im2Col, [x], 1, Attr.Ints("kernel_shape", geometry.Kernel),
+        var columns = ctx.Fused(Kernels.GradientKernels.Im2Col, [x], [[c * window, n * positions]], Attr.Ints("kernel_shape", geometry.Kernel),
             Attr.Ints("strides", geometry.Strides), Attr.Ints("pads", geometry.Pads), Attr.Ints("dilations", geometry.Dilations),
             Attr.Ints("output_shape", geometry.Output))[0];
         var (cg, mg) = (c / group, m / group);

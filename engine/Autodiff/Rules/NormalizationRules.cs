@@ -32,7 +32,7 @@ internal static class NormalizationRules
         if (training && ctx.Kernels == GradientKernelMode.Fused)
         {
             // One fused kernel: two passes over x and dy instead of about eight (Kernels/BatchNormGradient.cs).
-            var fused = ctx.Fused(Kernels.GradientKernels.BatchNormalizationGrad, [x, g, scale], 3, Attr.Float("epsilon", node.GetFloat("epsilon", 1e-5f)));
+            var fused = ctx.Fused(Kernels.GradientKernels.BatchNormalizationGrad, [x, g, scale], [xShape, [channels], [channels]], Attr.Float("epsilon", node.GetFloat("epsilon", 1e-5f)));
             var result = new string?[node.Input.Count];
             if (ctx.Needs(node, 0)) result[0] = fused[0];
             if (ctx.Needs(node, 1)) result[1] = fused[1];
