@@ -182,6 +182,46 @@ public class LossGradientTests
         }
     }
 
+    /// <summary>
+    /// The fused kernels' outputs carry their shapes (ONNX Runtime cannot infer a custom op's), so its NCHWc pass can prove
+    /// that two input-gradient convs' outputs have one shape and fuse their Add into the second conv. Without the
+    /// declared shapes every such Add stays, between Reshapes. Also: the declared shapes are the inferred ones.
+    /// </summary>
+    [Test]
+    public void AddsOfTwoInputGradientConvsAreFusedIntoTheConvs()
+    {
+        var forward = Nb201Network.Build(Nb201Presets.SampleBestCifar10, new Nb201NetworkOptions { C = 8, N = 1, InputSize = 8, Seed = 3 });
+        var gradient = LossGradient.Build(forward, [2, 3, 8, 8], options: new GradientOptions { Kernels = GradientKernelMode.Fused, ConstantWeights = true });
+        var graph = gradient.Model.Graph;
+        var declared = graph.ValueInfo.ToDictionary(v => v.Name, v => v.Type.TensorType.Shape.Dim.Select(d => d.DimValue).ToArray());
+        var inferred = StaticShapes.For(gradient.Model, new Dictionary<string, long[]> { [Nb201Network.InputName] = [2, 3, 8, 8] }, [Nb201Network.InputName]);
+        var kernelOutputs = graph.Node.Where(n => n.Domain == Engine.Autodiff.Kernels.GradientKernels.Domain).SelectMany(n => n.Output)
+            .Where(o => !graph.Output.Any(g => g.Name == o)).ToList();
+        Assert.That(kernelOutputs, Is.Not.Empty);
+        foreach (var output in kernelOutputs)
+            Assert.That(declared[output], Is.EqualTo(inferred.Shape(output)), output);
+
+        var convs = graph.Node.Where(n => n.OpType == "Conv").SelectMany(n => n.Output).ToHashSet();
+        var convAdds = graph.Node.Count(n => n.OpType == "Add" && n.Input.All(convs.Contains));
+        Assert.That(convAdds, Is.GreaterThan(0), "the cell has a node that feeds two conv edges");
+        var path = Path.Combine(Path.GetTempPath(), $"nasi-nchwc-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            using (var so = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, OptimizedModelFilePath = path })
+            {
+                Engine.Autodiff.Kernels.GradientKernels.AddTo(so);
+                using var session = new InferenceSession(ModelFile.ToBytes(gradient.Model), so);
+            }
+            var optimized = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)).Graph;
+            var nchwcConvs = optimized.Node.Where(n => n.OpType == "Conv" && n.Domain == "com.microsoft.nchwc").ToList();
+            Assert.That(nchwcConvs.Count(n => n.Input.Count == 4 && n.Input[3].Length > 0), Is.EqualTo(convAdds), "convs that add a sum input");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     private static IEnumerable<string> OpCounts(ModelProto model) =>
         model.Graph.Node.GroupBy(n => $"{n.Domain}:{n.OpType}").Select(g => $"{g.Key} ×{g.Count()}");
 }
