@@ -6,9 +6,9 @@ namespace NasiOnnx.Engine.Autodiff.Kernels;
 /// <summary>
 /// The backward pass of training-mode BatchNormalization (batch statistics, biased variance) in two passes over
 /// memory per channel, where the standard-op rule takes about eight: pass 1 reads x and dy once for Σ(x−k),
-/// Σ(x−k)², Σdy and Σdy·(x−k), shifted by the channel's first value k so that the sums do not cancel, in double
-/// across rows; pass 2 writes dx = a·dy + b·x + c with per-channel a, b, c. With m values per channel,
-/// σ² = var + ε, dβ = Σdy, dγ = Σdy·(x−μ)/σ, and
+/// Σ(x−k)², Σdy and Σdy·(x−k), shifted by the channel's first value k so that the sums do not cancel, in float lanes
+/// along a row, then in double across rows; pass 2 writes
+/// dx = a·dy + b·x + c with per-channel a, b, c. With m values per channel, σ² = var + ε, dβ = Σdy, dγ = Σdy·(x−μ)/σ, and
 /// dx = γ/σ · (dy − Σdy/m − (x−μ) · Σdy·(x−μ) / (m σ²)).
 /// </summary>
 public static unsafe class BatchNormGradient
@@ -41,17 +41,40 @@ public static unsafe class BatchNormGradient
         long n, long channels, long spatial, float epsilon, long c)
     {
         var k = x[c * spatial];
-        double sx = 0, sxx = 0, sdy = 0, sdyx = 0;
+        var vk = Vector256.Create(k);
+        // Each row in float lanes, added to double lanes at its end (a widening add, not a horizontal sum per row).
+        Vector256<double> sx0 = default, sx1 = default, sxx0 = default, sxx1 = default;
+        Vector256<double> sdy0 = default, sdy1 = default, sdyx0 = default, sdyx1 = default;
+        double tx = 0, txx = 0, tdy = 0, tdyx = 0;
+        var vectorEnd = spatial & ~7L;
         for (long i = 0; i < n; i++)
         {
-            var offset = (i * channels + c) * spatial;
-            RowSums(new ReadOnlySpan<float>(x + offset, (int)spatial), new ReadOnlySpan<float>(dy + offset, (int)spatial), k,
-                out var rx, out var rxx, out var rdy, out var rdyx);
-            sx += rx;
-            sxx += rxx;
-            sdy += rdy;
-            sdyx += rdyx;
+            var px = x + (i * channels + c) * spatial;
+            var pdy = dy + (i * channels + c) * spatial;
+            Vector256<float> ax = default, axx = default, ady = default, adyx = default;
+            for (long s = 0; s < vectorEnd; s += 8)
+            {
+                var vx = Vector256.Load(px + s) - vk;
+                var vdy = Vector256.Load(pdy + s);
+                ax += vx;
+                axx = Vector256.FusedMultiplyAdd(vx, vx, axx);
+                ady += vdy;
+                adyx = Vector256.FusedMultiplyAdd(vdy, vx, adyx);
+            }
+            for (var s = vectorEnd; s < spatial; s++)
+            {
+                var v = px[s] - k;
+                (tx, txx, tdy, tdyx) = (tx + v, txx + v * v, tdy + pdy[s], tdyx + pdy[s] * v);
+            }
+            var (lo, hi) = Vector256.Widen(ax); (sx0, sx1) = (sx0 + lo, sx1 + hi);
+            (lo, hi) = Vector256.Widen(axx); (sxx0, sxx1) = (sxx0 + lo, sxx1 + hi);
+            (lo, hi) = Vector256.Widen(ady); (sdy0, sdy1) = (sdy0 + lo, sdy1 + hi);
+            (lo, hi) = Vector256.Widen(adyx); (sdyx0, sdyx1) = (sdyx0 + lo, sdyx1 + hi);
         }
+        var sx = Vector256.Sum(sx0 + sx1) + tx;
+        var sxx = Vector256.Sum(sxx0 + sxx1) + txx;
+        var sdy = Vector256.Sum(sdy0 + sdy1) + tdy;
+        var sdyx = Vector256.Sum(sdyx0 + sdyx1) + tdyx;
         double m = n * spatial;
         var shiftedMean = sx / m;
         var mean = k + shiftedMean;
@@ -64,54 +87,14 @@ public static unsafe class BatchNormGradient
         var a = (float)gain;
         var b = (float)(-gain * dyCentered / (m * variance));
         var offsetTerm = (float)(-gain * sdy / m - b * mean);
+        var (va, vb, vc) = (Vector256.Create(a), Vector256.Create(b), Vector256.Create(offsetTerm));
         for (long i = 0; i < n; i++)
         {
             var offset = (i * channels + c) * spatial;
-            Affine(new ReadOnlySpan<float>(dy + offset, (int)spatial), new ReadOnlySpan<float>(x + offset, (int)spatial),
-                new Span<float>(dx + offset, (int)spatial), a, b, offsetTerm);
+            float* px = x + offset, pdy = dy + offset, pdx = dx + offset;
+            for (long s = 0; s < vectorEnd; s += 8)
+                Vector256.FusedMultiplyAdd(va, Vector256.Load(pdy + s), Vector256.FusedMultiplyAdd(vb, Vector256.Load(px + s), vc)).Store(pdx + s);
+            for (var s = vectorEnd; s < spatial; s++) pdx[s] = a * pdy[s] + (b * px[s] + offsetTerm);
         }
-    }
-
-    /// <summary>Σ(x−k), Σ(x−k)², Σdy, Σdy·(x−k) over one row, in float lanes (a row is at most a few thousand values).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: no tier-0 code with spilled registers
-    private static void RowSums(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, float k,
-        out double sx, out double sxx, out double sdy, out double sdyx)
-    {
-        var vk = Vector256.Create(k);
-        Vector256<float> ax = default, axx = default, ady = default, adyx = default;
-        var i = 0;
-        for (; i + 8 <= x.Length; i += 8)
-        {
-            var vx = Vector256.Create(x.Slice(i, 8)) - vk;
-            var vdy = Vector256.Create(dy.Slice(i, 8));
-            ax += vx;
-            axx = Vector256.FusedMultiplyAdd(vx, vx, axx);
-            ady += vdy;
-            adyx = Vector256.FusedMultiplyAdd(vdy, vx, adyx);
-        }
-        float tx = Vector256.Sum(ax), txx = Vector256.Sum(axx), tdy = Vector256.Sum(ady), tdyx = Vector256.Sum(adyx);
-        for (; i < x.Length; i++)
-        {
-            var v = x[i] - k;
-            tx += v;
-            txx += v * v;
-            tdy += dy[i];
-            tdyx += dy[i] * v;
-        }
-        (sx, sxx, sdy, sdyx) = (tx, txx, tdy, tdyx);
-    }
-
-    /// <summary>dx = a·dy + b·x + c.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: no tier-0 code with spilled registers
-    private static void Affine(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, Span<float> dx, float a, float b, float c)
-    {
-        var (va, vb, vc) = (Vector256.Create(a), Vector256.Create(b), Vector256.Create(c));
-        var i = 0;
-        for (; i + 8 <= dx.Length; i += 8)
-        {
-            var r = Vector256.FusedMultiplyAdd(va, Vector256.Create(dy.Slice(i, 8)), Vector256.FusedMultiplyAdd(vb, Vector256.Create(x.Slice(i, 8)), vc));
-            r.CopyTo(dx.Slice(i, 8));
-        }
-        for (; i < dx.Length; i++) dx[i] = a * dy[i] + (b * x[i] + c);
     }
 }
