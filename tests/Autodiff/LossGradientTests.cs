@@ -1,3 +1,4 @@
+using NasiOnnx.Engine;
 using NasiOnnx.Engine.Autodiff;
 using NasiOnnx.Engine.Graphs;
 using NasiOnnx.Engine.Init;
@@ -220,6 +221,20 @@ public class LossGradientTests
         {
             File.Delete(path);
         }
+    }
+
+    /// <summary>Logits that are not [batch, classes, …] get a clear error naming the output, not an exception from
+    /// inside a gradient rule (a fuzzed model whose output had lost its batch axis crashed there).</summary>
+    [Test]
+    public void LogitsWithoutABatchAxisAreRefusedByName()
+    {
+        var g = GraphBuilder.Create("flat_output");
+        var x = g.Input("input", ElementType.Float, 6, 7);
+        var w = g.Initializer("w", Enumerable.Range(0, 42).Select(i => i * 0.01f).ToArray(), 6, 7);
+        var output = g.Node("ReduceSum", [g.Node("Mul", [x, w]), g.Int64Constant("axes", 0)], Attr.Int("keepdims", 0));
+        g.Output(output, ElementType.Float, [7]);
+        var error = Assert.Throws<GraphException>(() => LossGradient.Build(g.Model, [6, 7]))!;
+        Assert.That(error.Message, Does.Contain($"output '{output}' is Float [7]").And.Contain("float logits [batch 6, classes"));
     }
 
     private static IEnumerable<string> OpCounts(ModelProto model) =>
