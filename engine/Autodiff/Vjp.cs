@@ -110,7 +110,16 @@ public static class Vjp
             var outputGradients = node.Output.Select(o => o.Length > 0 ? Total(o) : null).ToArray();
             if (outputGradients.All(g => g is null)) continue; // symbolic zero: nothing flows back
             GradientRules.TryGet(node.OpType, out var rule);
-            var inputGradients = rule(ctx, node, outputGradients);
+            string?[] inputGradients;
+            try
+            {
+                inputGradients = rule(ctx, node, outputGradients);
+            }
+            catch (Exception e) when (e is ArgumentOutOfRangeException or IndexOutOfRangeException)
+            {
+                // A rule read an input or a dimension the node lacks: a model ONNX would not accept, not a bug to crash on.
+                throw Malformed(graphName, node);
+            }
             if (inputGradients.Length != node.Input.Count)
                 throw new GraphException($"Graph '{graphName}': {node.Describe()} has {node.Input.Count} inputs where its gradient rule takes {inputGradients.Length} (an input this op does not have at opset 17?).");
             for (var i = 0; i < inputGradients.Length; i++)
@@ -151,6 +160,10 @@ public static class Vjp
         foreach (var info in model.Graph.ValueInfo.Where(v => renamed.ContainsKey(v.Name)).ToList()) model.Graph.ValueInfo.Remove(info);
         return new GradientModel(model, gradients, seedInputs, shapes.InputShapes);
     }
+
+    private static GraphException Malformed(string graphName, NodeProto node) =>
+        new($"Graph '{graphName}': {node.Describe()} lacks an input, an attribute value or a dimension its op needs " +
+            $"(inputs [{string.Join(", ", node.Input)}]); the model is not valid ONNX there.");
 
     /// <summary>
     /// The nodes in an order where every value is produced before it is read. ONNX asks graphs to be sorted, but

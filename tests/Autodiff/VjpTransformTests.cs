@@ -111,6 +111,21 @@ public class VjpTransformTests
         Assert.That(ex!.Message, Does.Contain("Dropout node 'drop'").And.Contain("training_mode"));
     }
 
+    /// <summary>A node without an input its op needs (a fuzzed model's BatchNormalization had lost its variance) gets an
+    /// error naming the node, not an exception from inside its gradient rule.</summary>
+    [Test]
+    public void ANodeMissingAnInputItsRuleReadsIsRefusedByName()
+    {
+        var g = GraphBuilder.Create("short_bn");
+        var x = g.Input("x", ElementType.Float, 2, 3, 4, 4);
+        var scaled = g.Node("Mul", [x, g.Initializer("w", [1f], 1)]);
+        float[] ones = [1, 1, 1], zeros = [0, 0, 0];
+        g.AddNode("BatchNormalization", "bn", [scaled, g.Initializer("s", ones, 3), g.Initializer("b", zeros, 3), g.Initializer("m", zeros, 3)], ["y"]);
+        g.Output("y", ElementType.Float, [2, 3, 4, 4]);
+        var ex = Assert.Throws<GraphException>(() => Vjp.Build(g.Model, [GradientSeed.Ones("y")], new Dictionary<string, long[]>(), ["w"]));
+        Assert.That(ex!.Message, Does.Contain("BatchNormalization node 'bn'").And.Contain("lacks an input"));
+    }
+
     [Test]
     public void AnOpsetOlderThanTheRulesIsRefused()
     {
