@@ -11,7 +11,8 @@ public sealed class Session : IDisposable
 {
     private readonly InferenceSession _session;
     private readonly SessionOptions _options;
-    private readonly RunOptions _runOptions = new();
+    // Fatal only: a failed run's error line from ONNX Runtime would repeat on stderr what the exception raised below says.
+    private readonly RunOptions _runOptions = new() { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
 
     internal Session(InferenceSession session, SessionOptions options, string provider, string providerLine)
     {
