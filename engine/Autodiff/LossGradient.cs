@@ -60,10 +60,11 @@ public static class LossGradient
         };
         var wrt = (withParameters ? ParameterSet.Of(forward).Names : []).Concat(wrtInputs ?? []).ToList();
         var known = StaticShapes.For(model, shapes, [input, LabelsInput]);
-        var logitShape = known.Contains(logits) ? known.Shape(logits) : [];
-        if (logitShape.Length < 2 || logitShape[0] != batch || !known.IsFloat(logits))
-            throw new GraphException($"Graph '{graph.Name}': output '{logits}' is {(known.Contains(logits) ? $"{known.Type(logits)} [{string.Join(", ", logitShape)}]" : "of unknown shape")}; " +
-                                     $"the loss needs float logits [batch {batch}, classes, …].");
+        if (!known.Contains(logits) || known.Shape(logits) is not [var rows, _, ..] || rows != batch || !known.IsFloat(logits))
+        {
+            var what = known.Contains(logits) ? $"{known.Type(logits)} [{string.Join(", ", known.Shape(logits))}]" : "of unknown shape";
+            throw new GraphException($"Graph '{graph.Name}': output '{logits}' is {what}; the loss needs float logits [batch {batch}, classes, …].");
+        }
         var result = Vjp.BuildInPlace(model, [GradientSeed.Ones(LossOutput)], known, wrt, options);
         ExpandLossHead(builder, head);
         return result with { Loss = LossOutput, Logits = logits, Labels = LabelsInput };

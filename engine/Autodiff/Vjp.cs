@@ -117,8 +117,9 @@ public static class Vjp
             }
             catch (Exception e) when (e is ArgumentOutOfRangeException or IndexOutOfRangeException)
             {
-                // A rule read an input or a dimension the node lacks: a model ONNX would not accept, not a bug to crash on.
-                throw Malformed(graphName, node);
+                // A rule read an input or a dimension the node lacks: a model ONNX would not accept, not a bug to crash on
+                // (the original stays attached, in case it is one).
+                throw Malformed(graphName, node, e);
             }
             if (inputGradients.Length != node.Input.Count)
                 throw new GraphException($"Graph '{graphName}': {node.Describe()} has {node.Input.Count} inputs where its gradient rule takes {inputGradients.Length} (an input this op does not have at opset 17?).");
@@ -161,9 +162,9 @@ public static class Vjp
         return new GradientModel(model, gradients, seedInputs, shapes.InputShapes);
     }
 
-    private static GraphException Malformed(string graphName, NodeProto node) =>
+    private static GraphException Malformed(string graphName, NodeProto node, Exception inner) =>
         new($"Graph '{graphName}': {node.Describe()} lacks an input, an attribute value or a dimension its op needs " +
-            $"(inputs [{string.Join(", ", node.Input)}]); the model is not valid ONNX there.");
+            $"(inputs [{string.Join(", ", node.Input)}]); the model is not valid ONNX there.", inner);
 
     /// <summary>
     /// The nodes in an order where every value is produced before it is read. ONNX asks graphs to be sorted, but

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -140,7 +141,7 @@ public static unsafe class ConvWeightGradient
                 });
             }
             for (var chunk = 1; chunk < chunks; chunk++) // in chunk order, whatever the threads did
-                Add(partial.AsSpan(chunk * tileFloats, tileFloats), partial.AsSpan(0, tileFloats));
+                TensorPrimitives.Add(partial.AsSpan(0, tileFloats), partial.AsSpan(chunk * tileFloats, tileFloats), partial.AsSpan(0, tileFloats));
             // Tile [t, ct] holds dW[t·16 + r, ct·6 + k] at k·16 + r; dW [M, C, kh, kw] row-major is [M, Columns].
             for (var t = 0; t < mTiles; t++)
                 for (var ct = 0; ct < colTiles; ct++)
@@ -173,12 +174,6 @@ public static unsafe class ConvWeightGradient
             }
             for (; i < sums.Length; i++) d[i] += tiles[i];
         }
-    }
-
-    /// <summary>to += from, element by element.</summary>
-    private static void Add(ReadOnlySpan<double> from, Span<double> to)
-    {
-        for (var i = 0; i < to.Length; i++) to[i] += from[i];
     }
 
     /// <summary>
