@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using NasiOnnx.Engine.Autodiff;
 using NasiOnnx.Engine.Runtime;
+using NasiOnnx.Engine.Scoring;
 using NasiOnnx.Models.Nb201;
 using Onnx;
 
@@ -8,8 +9,9 @@ namespace NasiOnnx.Bench;
 
 /// <summary>
 /// The per-model overhead of a NASI score on a NAS-Bench-201 cell (C = 16, N = 5, batch 64), phase by phase: static
-/// shapes by rule against the ONNX Runtime probe they replaced, the whole gradient-graph build as the scorer makes
-/// it, and the ONNX Runtime session for that graph, with the fused kernels and with standard ops.
+/// shapes by rule against the ONNX Runtime probe they replaced, the shape check before the first run by rule against
+/// ONNX Runtime's inference, the whole gradient-graph build as the scorer makes it, and the ONNX Runtime session for
+/// that graph, with the fused kernels and with standard ops.
 /// </summary>
 [MemoryDiagnoser]
 public class GradientBuildBenchmarks
@@ -42,6 +44,14 @@ public class GradientBuildBenchmarks
     /// <summary>The same by the ONNX Runtime probe at batches 1, 2 and 3 (the fallback, and the old way).</summary>
     [Benchmark]
     public int ShapesProbed() => StaticShapes.ProbeScaled(_forward, new Dictionary<string, long[]> { [Nb201Network.InputName] = InputShape }, [Nb201Network.InputName]).InputShapes.Count;
+
+    /// <summary>The check before a model's first run (<see cref="InferredShapes"/>), by the same rules.</summary>
+    [Benchmark]
+    public int CheckShapesByRule() => InferredShapes.ByRule(_forward, new Dictionary<string, long[]> { [Nb201Network.InputName] = [1, 3, 32, 32] })!.Shapes.Count;
+
+    /// <summary>The same check by ONNX Runtime's shape inference in a session that never runs (the fallback, and the old way).</summary>
+    [Benchmark]
+    public int CheckShapesByOnnxRuntime() => InferredShapes.ByOnnxRuntime(_forward, new Dictionary<string, long[]> { [Nb201Network.InputName] = [1, 3, 32, 32] }).Shapes.Count;
 
     /// <summary>The gradient graph as NasiScorer builds it (shapes included).</summary>
     [Benchmark]
