@@ -10,8 +10,8 @@ namespace NasiOnnx.Bench;
 
 /// <summary>
 /// <c>--overhead CELL [THREADS] [ROUNDS]</c>: where one NASI score's time goes, phase by phase, in one process:
-/// building the network, the gradient graph (shapes, transform), the session, the first run, warm runs, and the
-/// forward pass alone. Each phase prints wall time and this process's CPU time (less disturbed by other load on a
+/// building the network, the gradient graph (shapes, transform), the session, the first and second runs (with the
+/// page faults each takes), warm runs, and the forward pass alone. Each phase prints wall time and this process's CPU time (less disturbed by other load on a
 /// shared machine). Rounds after the first show what a scan pays per model once the process is warm.
 /// </summary>
 public static class Overhead
@@ -51,8 +51,12 @@ public static class Overhead
                 Phase("session");
             using var scorer = NasiScorer.Create(model, batch.Inputs.Shape, options);
             Phase("scorer (graph + session)");
+            var faults = MinorFaults();
             var first = scorer.Score(batch);
-            Phase("first run");
+            Phase($"first run ({MinorFaults() - faults:N0} page faults)");
+            faults = MinorFaults();
+            scorer.Score(batch);
+            Phase($"second run ({MinorFaults() - faults:N0} page faults)");
             var warm = new List<double>();
             for (var i = 0; i < 3; i++)
             {
@@ -132,6 +136,9 @@ public static class Overhead
         var fields = File.ReadAllText("/proc/thread-self/stat").Split(' ');
         return (long.Parse(fields[13]) + long.Parse(fields[14])) * 10.0;
     }
+
+    /// <summary>The process's minor page faults so far (/proc/self/stat, field 10).</summary>
+    private static long MinorFaults() => long.Parse(File.ReadAllText("/proc/self/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[7]);
 
     private static string PeakRss() => File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:"))["VmHWM:".Length..].Trim();
 }

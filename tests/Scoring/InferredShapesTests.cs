@@ -6,8 +6,8 @@ using Onnx;
 namespace NasiOnnx.Tests.Scoring;
 
 /// <summary>
-/// The shapes scoring checks before a model's first run: the engine's rules where they cover the model, exactly
-/// what ONNX Runtime's inference gives; ONNX Runtime's inference wherever the rules cannot answer.
+/// The shapes scoring checks before a model's first run: the engine's rules where they cover the model, giving what
+/// ONNX Runtime's inference gives (and the dimensions it leaves open); ONNX Runtime's inference wherever they cannot.
 /// </summary>
 public class InferredShapesTests
 {
