@@ -34,6 +34,30 @@ public class NasiScorerTests
         Assert.That(result.Loss, Is.GreaterThan(0));
     }
 
+    [TestCase(0)]
+    [TestCase(1)]
+    [TestCase(7)]
+    [TestCase(8)]
+    [TestCase(9)]
+    [TestCase(1_000_003)]
+    public void SumOfSquaresIsADoubleSumOfEveryElement(int length)
+    {
+        // Against a compensated (Kahan) double sum, accurate to a few ulps: a float accumulator would be off by ~1e-4
+        // over a million terms; the elements past the last whole vector count too.
+        var rng = new Rng((ulong)length + 1);
+        var values = new float[length];
+        for (var i = 0; i < length; i++) values[i] = (float)(rng.NextDouble() - 0.5) * (i % 3 == 0 ? 1e3f : 1e-3f);
+        double expected = 0, carry = 0;
+        foreach (var v in values)
+        {
+            var term = (double)v * v - carry;
+            var next = expected + term;
+            carry = next - expected - term;
+            expected = next;
+        }
+        Assert.That(NasiScorer.SumOfSquares(values), Is.EqualTo(expected).Within(1e-12 * expected));
+    }
+
     [Test]
     public void TheScorerRunsTheLossGradientModelItDescribes()
     {
