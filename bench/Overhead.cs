@@ -11,8 +11,9 @@ namespace NasiOnnx.Bench;
 /// <summary>
 /// <c>--overhead CELL [THREADS] [ROUNDS]</c>: where one NASI score's time goes, phase by phase, in one process:
 /// building the network, the gradient graph (shapes, transform), the session, the first and second runs (with the
-/// page faults each takes), warm runs, and the forward pass alone. Each phase prints wall time and this process's CPU time (less disturbed by other load on a
-/// shared machine). Rounds after the first show what a scan pays per model once the process is warm.
+/// page faults each takes), warm runs, and the forward pass alone. Each phase prints wall time and this process's
+/// CPU time (less disturbed by other load on a shared machine). Rounds after the first show what a scan pays per
+/// model once the process is warm.
 /// </summary>
 public static class Overhead
 {

@@ -42,8 +42,8 @@ public class NasiScorerTests
     [TestCase(1_000_003)]
     public void SumOfSquaresIsADoubleSumOfEveryElement(int length)
     {
-        // Against a compensated (Kahan) double sum, accurate to a few ulps: a float accumulator would be off by ~1e-4
-        // over a million terms; the elements past the last whole vector count too.
+        // Against a compensated (Kahan) double sum, accurate to a few ulps: a float accumulator misses it by orders of
+        // magnitude more over a million terms; the elements past the last whole vector count too.
         var rng = new Rng((ulong)length + 1);
         var values = new float[length];
         for (var i = 0; i < length; i++) values[i] = (float)(rng.NextDouble() - 0.5) * (i % 3 == 0 ? 1e3f : 1e-3f);
