@@ -7,8 +7,8 @@ namespace NasiOnnx.Engine.Autodiff.Kernels;
 /// The backward pass of training-mode BatchNormalization (batch statistics, biased variance) in two passes over
 /// memory per channel, where the standard-op rule takes about eight: pass 1 reads x and dy once for Σ(x−k),
 /// Σ(x−k)², Σdy and Σdy·(x−k), shifted by the channel's first value k so that the sums do not cancel, in float lanes
-/// along a row, then in double across rows; pass 2 writes
-/// dx = a·dy + b·x + c with per-channel a, b, c. With m values per channel, σ² = var + ε, dβ = Σdy, dγ = Σdy·(x−μ)/σ, and
+/// along a row, then in double across rows; pass 2 writes dx = a·dy + b·x + c with per-channel a, b, c. With m values
+/// per channel, σ² = var + ε, dβ = Σdy, dγ = Σdy·(x−μ)/σ, and
 /// dx = γ/σ · (dy − Σdy/m − (x−μ) · Σdy·(x−μ) / (m σ²)).
 /// </summary>
 public static unsafe class BatchNormGradient
