@@ -45,17 +45,26 @@ public sealed class ActivationPass
         foreach (var node in graph.Node.Where(n => n.OpType == "Relu" && n.Input.Count > 0 && produced.Contains(n.Input[0]) && shapes.IsFloat(n.Input[0])))
             readers[node.Input[0]] = readers.GetValueOrDefault(node.Input[0]) + 1;
 
-        var taps = new ActivationTaps(inputs.Model);
-        var whole = readers.Keys.Select(taps.Whole).ToList();
+        // Two models, not one with every tap: ONNX Runtime keeps every graph output of a run alive to its end, asked
+        // for or not, so the batch's run with the feature maps as outputs too held all of its intermediates at once.
+        var reluTaps = new ActivationTaps(inputs.Model);
+        var whole = readers.Keys.Select(reluTaps.Whole).ToList();
+        var mapTaps = new ActivationTaps(inputs.Model);
         var maps = graph.Node
             .Where(n => n.Output.Count > 0 && n.Output[0].Length > 0 && shapes.IsFloat(n.Output[0]) && shapes.Shape(n.Output[0]).Length == 4)
-            .Select(n => taps.Whole(n.Output[0])).Distinct().ToList();
+            .Select(n => mapTaps.Whole(n.Output[0])).Distinct().ToList();
 
-        using var session = SessionFactory.Create(taps.Model, inputs.Options.Runtime);
         var input = inputs.Signature.Input;
         var batch = inputs.Batch.Inputs;
-        var results = whole.Count == 0 ? [] : session.Run(new Dictionary<string, Tensor> { [input] = batch }, null, whole);
-        var relu = whole.Select((name, i) => new ReluInput(name, results[i], readers[name])).ToList();
+        var provider = SessionFactory.ProviderName(inputs.Options.Runtime);
+        var relu = new List<ReluInput>();
+        if (whole.Count > 0)
+        {
+            using var session = SessionFactory.Create(reluTaps.Model, inputs.Options.Runtime);
+            var results = session.Run(new Dictionary<string, Tensor> { [input] = batch }, null, whole);
+            relu.AddRange(whole.Select((name, i) => new ReluInput(name, results[i], readers[name])));
+            provider = session.Provider;
+        }
 
         IReadOnlyList<Tensor>? featureMaps = null;
         string? missing = null;
@@ -64,6 +73,7 @@ public sealed class ActivationPass
         {
             long[] one = [1, .. batch.Shape[1..]];
             var first = new Tensor(batch.Data[..(int)Tensor.Count(one)], one);
+            using var session = SessionFactory.Create(mapTaps.Model, inputs.Options.Runtime);
             try
             {
                 featureMaps = session.Run(new Dictionary<string, Tensor> { [input] = first }, null, maps);
@@ -72,7 +82,8 @@ public sealed class ActivationPass
             {
                 missing = $"the model does not run on one sample ({e.Message})";
             }
+            provider = session.Provider;
         }
-        return new ActivationPass(relu, featureMaps, missing, session.Provider);
+        return new ActivationPass(relu, featureMaps, missing, provider);
     }
 }
