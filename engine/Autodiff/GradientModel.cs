@@ -16,6 +16,8 @@ namespace NasiOnnx.Engine.Autodiff;
 /// <param name="Loss">The scalar loss output, for models built by <see cref="LossGradient"/>; else null.</param>
 /// <param name="Logits">The logits output the loss reads, for models built by <see cref="LossGradient"/>; else null.</param>
 /// <param name="Labels">The int64 labels input of the loss head, for models built by <see cref="LossGradient"/>; else null.</param>
+/// <param name="Cotangents">Forward value → the value holding its total cotangent, for those listed in
+/// <see cref="GradientOptions.Cotangents"/> that reach a seed; else empty.</param>
 public sealed record GradientModel(
     ModelProto Model,
     IReadOnlyDictionary<string, string> Gradients,
@@ -23,7 +25,8 @@ public sealed record GradientModel(
     IReadOnlyDictionary<string, long[]> InputShapes,
     string? Loss = null,
     string? Logits = null,
-    string? Labels = null)
+    string? Labels = null,
+    IReadOnlyDictionary<string, string>? Cotangents = null)
 {
     /// <summary>The graph-output name of the gradient of <paramref name="tensor"/>: "grad/" + tensor.</summary>
     public static string GradientName(string tensor) => "grad/" + tensor;

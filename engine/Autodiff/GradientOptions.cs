@@ -17,5 +17,13 @@ public sealed record GradientOptions
     /// </summary>
     public bool ConstantWeights { get; init; }
 
+    /// <summary>
+    /// Forward values whose total cotangent ∂L/∂value the caller will read inside the graph (<see
+    /// cref="GradientModel.Cotangents"/> names the value that holds each; one with no path to a seed is left out). They
+    /// are not made graph outputs: ONNX Runtime keeps an output alive for the whole run, and a cotangent is as large as
+    /// its value.
+    /// </summary>
+    public IReadOnlyList<string> Cotangents { get; init; } = [];
+
     public static GradientOptions Default { get; } = new();
 }

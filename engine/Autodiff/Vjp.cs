@@ -59,6 +59,9 @@ public static class Vjp
         foreach (var seed in seeds)
             if (!shapes.IsFloat(seed.Output))
                 throw new GraphException($"Graph '{graphName}': seeded output '{seed.Output}' is not a float value of the graph.");
+        foreach (var value in options?.Cotangents ?? [])
+            if (!shapes.IsFloat(value))
+                throw new GraphException($"Graph '{graphName}': cannot keep the cotangent of '{value}': not a float value of the graph.");
 
         var forwardNodes = TopologicalOrder(model.Graph);
         var reached = Reached(forwardNodes, wrt, shapes);
@@ -159,7 +162,10 @@ public static class Vjp
         }
         // A renamed value is now a graph output, which declares its shape itself.
         foreach (var info in model.Graph.ValueInfo.Where(v => renamed.ContainsKey(v.Name)).ToList()) model.Graph.ValueInfo.Remove(info);
-        return new GradientModel(model, gradients, seedInputs, shapes.InputShapes);
+        var kept = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var value in options?.Cotangents ?? [])
+            if (Total(value) is { } total) kept[value] = renamed.GetValueOrDefault(total, total);
+        return new GradientModel(model, gradients, seedInputs, shapes.InputShapes, Cotangents: kept);
     }
 
     private static GraphException Malformed(string graphName, NodeProto node, Exception inner) =>

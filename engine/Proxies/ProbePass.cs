@@ -9,16 +9,17 @@ namespace NasiOnnx.Engine.Proxies;
 /// <summary>
 /// The gradient model the second-order and per-channel proxies share, built once per model and run only for what
 /// is asked. Its forward is the model with (1) the layer weights moved to θ₀ ± εg as initializers, one session each
-/// (constants, so that ONNX Runtime's NCHWc convolutions apply: as graph inputs the same runs took 1.5× as long); (2) a ones mask
-/// m_l of shape [b, C, 1, …] multiplying the output y_l of every weight layer, so that ∂L/∂m_l[n, k] =
-/// Σ_positions y_l ⊙ ∂L/∂y_l — Fisher's per-sample, per-channel sum — while y_l·1 leaves every value unchanged;
-/// (3) the loss head L = CE(f, y), batch mean; (4) every Relu(x) replaced by x ⊙ [x₀ > 0], the codes of its input at
+/// (constants, so that ONNX Runtime's NCHWc convolutions apply: as graph inputs the same runs took 1.5× as long);
+/// (2) the loss head L = CE(f, y), batch mean; (3) every Relu(x) replaced by x ⊙ [x₀ > 0], the codes of its input at
 /// θ₀ fed as an input: at θ₀ this is the Relu exactly, value and gradient, and away from θ₀ it is what double backward
 /// differentiates — ReLU's second derivative is zero, its kinks do not move — so finite differences of the gradient
 /// give the Hessian-vector product GraSP's autograd computes, instead of jumps from the thousands of units a step of θ
-/// switches on or off. It differentiates L with respect to the weight layers and the masks only (jacob_cov's input
-/// Jacobian has a model of its own, <see cref="InputJacobianPass"/>: ONNX Runtime runs every node of a graph whatever
-/// the outputs asked, so each gradient here costs every run).
+/// switches on or off. It differentiates L with respect to the weight layers only (jacob_cov's input Jacobian has a
+/// model of its own, <see cref="InputJacobianPass"/>: ONNX Runtime runs every node of a graph whatever the outputs
+/// asked, so each gradient here costs every run), and forms in the graph, for every weight layer's output y_l,
+/// Σ_positions y_l ⊙ ∂L/∂y_l as [b, C, 1, …] — Fisher's per-sample, per-channel sum — from the backward's own
+/// cotangent of y_l. (It was the gradient of a ones mask multiplying y_l: the same numbers, but the mask's backward
+/// saved a second copy of every layer output, 1.20 against 0.80 GB for one default-cell score.)
 /// </summary>
 public sealed class ProbePass
 {
@@ -28,8 +29,8 @@ public sealed class ProbePass
     private readonly StaticPass _model;
     private readonly PassInputs _inputs;
     private readonly IReadOnlyList<WeightLayer> _layers;
-    private readonly Dictionary<string, string> _masks; // weight → mask input
-    private readonly Dictionary<string, long[]> _maskShapes;
+    private readonly Dictionary<string, string> _channels; // weight → output of its Σ y ⊙ ∂L/∂y (absent: no path to the loss)
+    private readonly Dictionary<string, long[]> _channelShapes; // weight → [b, C, 1, …]
     private readonly Dictionary<string, Tensor> _codes; // frozen ReLU input → its codes at θ₀
     private readonly IReadOnlyDictionary<string, Tensor> _g; // ∂L/∂W at θ₀, NASI's gradient pass
     private (Dictionary<string, Tensor> Channels, Dictionary<string, double[]> HessianGradient)? _differences;
@@ -37,10 +38,10 @@ public sealed class ProbePass
     /// <summary>‖εg‖ / ‖W‖ of the central difference (see <see cref="HessianGradient"/>).</summary>
     public const double Step = 1e-5;
 
-    private ProbePass(GradientModel gradient, StaticPass model, PassInputs inputs, Dictionary<string, string> masks,
-        Dictionary<string, long[]> maskShapes, Dictionary<string, Tensor> codes, IReadOnlyDictionary<string, Tensor> g)
+    private ProbePass(GradientModel gradient, StaticPass model, PassInputs inputs, Dictionary<string, string> channels,
+        Dictionary<string, long[]> channelShapes, Dictionary<string, Tensor> codes, IReadOnlyDictionary<string, Tensor> g)
     {
-        _gradient = gradient; _model = model; _inputs = inputs; _layers = model.Layers; _masks = masks; _maskShapes = maskShapes;
+        _gradient = gradient; _model = model; _inputs = inputs; _layers = model.Layers; _channels = channels; _channelShapes = channelShapes;
         _codes = codes; _g = g;
     }
 
@@ -52,23 +53,17 @@ public sealed class ProbePass
         var copy = inputs.Model.Clone();
         var builder = GraphBuilder.Extend(copy);
         var b = inputs.Signature.InputShape[0];
-        var masks = new Dictionary<string, string>(StringComparer.Ordinal);
-        var maskShapes = new Dictionary<string, long[]>(StringComparer.Ordinal);
+        var channelShapes = new Dictionary<string, long[]>(StringComparer.Ordinal);
         var shapes = new Dictionary<string, long[]>(StringComparer.Ordinal) { [inputs.Signature.Input] = inputs.Signature.InputShape };
         foreach (var layer in model.Layers)
         {
-            var node = copy.Graph.Node.First(n => n.Output.Count > 0 && n.Output[0] == layer.Output);
             var output = model.Shapes.Shape(layer.Output);
             if (output.Length < 2)
-                throw new MetricUnavailableException($"weight layer '{node.Name}' has a {output.Length}-D output; the per-channel masks need [batch, channels, …]");
-            long[] shape = [b, output[1], .. Enumerable.Repeat(1L, output.Length - 2)];
-            var mask = builder.Input("probe/mask/" + layer.Weight, ElementType.Float, shape);
-            var unmasked = builder.UniqueName(layer.Output + "/unmasked");
-            node.Output[0] = unmasked;
-            builder.AddNode("Mul", builder.UniqueName("probe/mask_mul"), [unmasked, mask], [layer.Output]);
-            masks[layer.Weight] = mask;
-            maskShapes[layer.Weight] = shape;
-            shapes[mask] = shape;
+            {
+                var node = copy.Graph.Node.First(n => n.Output.Count > 0 && n.Output[0] == layer.Output);
+                throw new MetricUnavailableException($"weight layer '{node.Name}' has a {output.Length}-D output; the per-channel sums need [batch, channels, …]");
+            }
+            channelShapes[layer.Weight] = [b, output[1], .. Enumerable.Repeat(1L, output.Length - 2)];
         }
 
         var codes = new Dictionary<string, Tensor>(StringComparer.Ordinal);
@@ -97,10 +92,29 @@ public sealed class ProbePass
         shapes[Labels] = [b];
 
         var known = StaticShapes.For(copy, shapes, [.. shapes.Keys]);
-        var wrt = model.Layers.Select(l => l.Weight).Concat(masks.Values).ToList();
-        var options = new GradientOptions { Kernels = SessionFactory.GradientKernels(inputs.Options.Runtime) };
+        var wrt = model.Layers.Select(l => l.Weight).ToList();
+        var options = new GradientOptions
+        {
+            Kernels = SessionFactory.GradientKernels(inputs.Options.Runtime),
+            Cotangents = model.Layers.Select(l => l.Output).Distinct().ToList(),
+        };
         var gradient = Vjp.Build(copy, [GradientSeed.Ones(Loss)], known, wrt, options);
-        return new ProbePass(gradient, model, inputs, masks, maskShapes, codes, lossGradient.Score.Gradients);
+        var extend = GraphBuilder.Extend(gradient.Model);
+        var channels = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var layer in model.Layers)
+        {
+            if (!gradient.Cotangents!.TryGetValue(layer.Output, out var cotangent)) continue; // no path to the loss: zeros
+            var shape = channelShapes[layer.Weight];
+            var product = extend.Node("Mul", [layer.Output, cotangent]);
+            var sum = shape.Length > 2
+                ? extend.Node("ReduceSum", [product, extend.Int64Constant("probe/axes", [.. Enumerable.Range(2, shape.Length - 2).Select(a => (long)a)])], Attr.Int("keepdims", 1))
+                : product;
+            var name = extend.UniqueName("probe/channels/" + layer.Weight);
+            extend.AddNode("Identity", extend.UniqueName("probe/channels"), [sum], [name]);
+            extend.Output(name, ElementType.Float, shape);
+            channels[layer.Weight] = name;
+        }
+        return new ProbePass(gradient, model, inputs, channels, channelShapes, codes, lossGradient.Score.Gradients);
     }
 
     /// <summary>Per weight layer, Fisher's g[n, k] = ∂L/∂m[n, k] at θ₀ as [b, C]: the mean of the two runs at θ₀ ± εg,
@@ -128,21 +142,24 @@ public sealed class ProbePass
             gNorm += Metrics.NasiScorer.SumOfSquares(_g[l.Weight].Data);
             wNorm += Metrics.NasiScorer.SumOfSquares(_model.Values(l.Weight));
         }
-        var masks = _layers.Select(l => _masks[l.Weight]).ToList();
+        var sums = _channels.Values.ToList();
         var weights = _layers.Select(l => l.Weight).ToList();
+        var gradients = weights.Select(w => _gradient.Gradients[w]).Distinct().ToList();
         var hg = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        Tensor Zeros(string weight) => Tensor.Zeros(_channelShapes[weight]);
         if (gNorm == 0)
         {
-            var at = RunAt(0, masks);
+            var at = RunAt(0, sums);
             foreach (var l in _layers) hg[l.Weight] = new double[_model.Values(l.Weight).Length];
-            return (_differences = (_layers.ToDictionary(l => l.Weight, l => at[_masks[l.Weight]], StringComparer.Ordinal), hg)).Value;
+            return (_differences = (_layers.ToDictionary(l => l.Weight,
+                l => _channels.TryGetValue(l.Weight, out var c) ? at[c] : Zeros(l.Weight), StringComparer.Ordinal), hg)).Value;
         }
         var eps = Step * Math.Sqrt(wNorm) / Math.Sqrt(gNorm);
-        var plus = RunAt(eps, [.. weights, .. masks]);
-        var minus = RunAt(-eps, [.. weights, .. masks]);
+        var plus = RunAt(eps, [.. gradients, .. sums]);
+        var minus = RunAt(-eps, [.. gradients, .. sums]);
         foreach (var w in weights)
         {
-            var (p, m) = (plus[w].Data, minus[w].Data);
+            var (p, m) = (plus[_gradient.Gradients[w]].Data, minus[_gradient.Gradients[w]].Data);
             var d = new double[p.Length];
             for (var i = 0; i < p.Length; i++) d[i] = ((double)p[i] - m[i]) / (2 * eps);
             hg[w] = d;
@@ -150,7 +167,12 @@ public sealed class ProbePass
         var channels = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var l in _layers)
         {
-            var (p, m) = (plus[_masks[l.Weight]], minus[_masks[l.Weight]]);
+            if (!_channels.TryGetValue(l.Weight, out var c))
+            {
+                channels[l.Weight] = Zeros(l.Weight);
+                continue;
+            }
+            var (p, m) = (plus[c], minus[c]);
             var mean = new float[p.Data.Length];
             for (var i = 0; i < mean.Length; i++) mean[i] = (float)(0.5 * ((double)p.Data[i] + m.Data[i]));
             channels[l.Weight] = new Tensor(mean, p.Shape);
@@ -158,7 +180,7 @@ public sealed class ProbePass
         return (_differences = (channels, hg)).Value;
     }
 
-    /// <summary>The gradients <paramref name="wanted"/> with the weight layers at θ₀ + <paramref name="step"/> · g, in a
+    /// <summary>The outputs <paramref name="wanted"/> with the weight layers at θ₀ + <paramref name="step"/> · g, in a
     /// session of their own (the weights stay initializers).</summary>
     private Dictionary<string, Tensor> RunAt(double step, IReadOnlyList<string> wanted)
     {
@@ -177,11 +199,8 @@ public sealed class ProbePass
         }
         using var session = SessionFactory.Create(moved, _inputs.Options.Runtime);
         var feeds = new Dictionary<string, Tensor>(StringComparer.Ordinal) { [_inputs.Signature.Input] = _inputs.Batch.Inputs };
-        foreach (var (weight, mask) in _masks)
-            feeds[mask] = new Tensor(Enumerable.Repeat(1f, (int)Tensor.Count(_maskShapes[weight])).ToArray(), _maskShapes[weight]);
         foreach (var (input, code) in _codes) feeds[input] = code;
-        var outputs = wanted.Select(w => _gradient.Gradients[w]).ToList();
-        var results = session.Run(feeds, new Dictionary<string, long[]> { [Labels] = _inputs.Batch.Labels }, outputs);
+        var results = session.Run(feeds, new Dictionary<string, long[]> { [Labels] = _inputs.Batch.Labels }, wanted);
         return wanted.Select((w, i) => (w, results[i])).ToDictionary(x => x.w, x => x.Item2, StringComparer.Ordinal);
     }
 }

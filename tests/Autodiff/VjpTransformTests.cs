@@ -75,6 +75,35 @@ public class VjpTransformTests
         Assert.That(outs[1].Data, Is.EqualTo(new[] { 0f, 0f }));
     }
 
+    /// <summary>A kept cotangent is the total ∂L/∂value, both uses summed, readable inside the graph but not an
+    /// output; a value with no path to the seed is left out, and a name that is not a value is refused.</summary>
+    [Test]
+    public void KeptCotangentsAreTheTotalCotangentOfAnIntermediateValue()
+    {
+        // y = w ⊙ x feeds the output twice: out = y ⊙ y + 3y, so ∂out/∂y = 2y + 3 (seed of ones). z = v ⊙ x is an output
+        // with no seed.
+        var g = GraphBuilder.Create("kept");
+        var x = g.Input("x", ElementType.Float, 3);
+        var y = g.Node("Mul", [x, g.Initializer("w", [1, 2, 3], 3)]);
+        var output = g.Node("Add", [g.Node("Mul", [y, y]), g.Node("Mul", [y, g.Initializer("three", [3, 3, 3], 3)])]);
+        var z = g.Node("Mul", [x, g.Initializer("v", [5, 7, 9], 3)]);
+        g.Output(output, ElementType.Float, [3]);
+        g.Output(z, ElementType.Float, [3]);
+        var options = new GradientOptions { Cotangents = [y, z] };
+        var gradient = Vjp.Build(g.Model, [GradientSeed.Ones(output)], new Dictionary<string, long[]>(), ["w"], options);
+        Assert.That(gradient.Cotangents!.Keys, Is.EquivalentTo(new[] { y }));
+        var kept = gradient.Cotangents[y];
+        Assert.That(gradient.Model.Graph.Output.Select(o => o.Name), Does.Not.Contain(kept));
+        GraphBuilder.Extend(gradient.Model).Output(kept, ElementType.Float, [3]); // exposed here only to read it
+        using var session = SessionFactory.Create(gradient.Model, GradientTestKit.Cpu);
+        var dy = session.Run(new Dictionary<string, Tensor> { ["x"] = new([1, -1, 0.5f], [3]) }, null, [kept])[0];
+        Assert.That(dy.Data, Is.EqualTo(new[] { 2 * 1f + 3, 2 * -2f + 3, 2 * 1.5f + 3 }).Within(1e-6));
+
+        var ex = Assert.Throws<GraphException>(() => Vjp.Build(g.Model, [GradientSeed.Ones(output)], new Dictionary<string, long[]>(), ["w"],
+            new GradientOptions { Cotangents = ["no_such_value"] }));
+        Assert.That(ex!.Message, Does.Contain("'no_such_value'"));
+    }
+
     [TestCase(false)]
     [TestCase(true)]
     public void FanOutGradientsAreSummed(bool unsortedNodes)
