@@ -117,8 +117,9 @@ public sealed class ProbePass
         return new ProbePass(gradient, model, inputs, channels, channelShapes, codes, lossGradient.Score.Gradients);
     }
 
-    /// <summary>Per weight layer, Fisher's g[n, k] = ∂L/∂m[n, k] at θ₀ as [b, C]: the mean of the two runs at θ₀ ± εg,
-    /// equal to it but for O(ε²) ≈ 10⁻¹⁰ of it, far below float32's rounding.</summary>
+    /// <summary>Per weight layer, Fisher's g[n, k] = Σ_positions y ⊙ ∂L/∂y at θ₀ as [b, C, 1, …] (zeros for a layer with
+    /// no path to the loss): the mean of the two runs at θ₀ ± εg, equal to it but for O(ε²) ≈ 10⁻¹⁰ of it, far below
+    /// float32's rounding.</summary>
     public IReadOnlyDictionary<string, Tensor> ChannelGradients() => Differences().Channels;
 
     /// <summary>
