@@ -105,12 +105,15 @@ public sealed class ProbePass
         {
             if (!gradient.Cotangents!.TryGetValue(layer.Output, out var cotangent)) continue; // no path to the loss: zeros
             var shape = channelShapes[layer.Weight];
-            var product = extend.Node("Mul", [layer.Output, cotangent]);
-            var sum = shape.Length > 2
-                ? extend.Node("ReduceSum", [product, extend.Int64Constant("probe/axes", [.. Enumerable.Range(2, shape.Length - 2).Select(a => (long)a)])], Attr.Int("keepdims", 1))
-                : product;
             var name = extend.UniqueName("probe/channels/" + layer.Weight);
-            extend.AddNode("Identity", extend.UniqueName("probe/channels"), [sum], [name]);
+            if (shape.Length > 2)
+            {
+                var product = extend.Node("Mul", [layer.Output, cotangent]);
+                var axes = extend.Int64Constant("probe/axes", [.. Enumerable.Range(2, shape.Length - 2).Select(a => (long)a)]);
+                extend.AddNode("ReduceSum", extend.UniqueName("probe/channel_sum"), [product, axes], [name], Attr.Int("keepdims", 1));
+            }
+            else
+                extend.AddNode("Mul", extend.UniqueName("probe/channel_product"), [layer.Output, cotangent], [name]);
             extend.Output(name, ElementType.Float, shape);
             channels[layer.Weight] = name;
         }
