@@ -26,10 +26,11 @@ public sealed record CaseInput(long[] Shape, Action<Rng, float[]>? Sample, bool 
 /// <summary>
 /// One row of the gradient check table: a single node, how to sample its inputs, the finite-difference step and
 /// the relative tolerance of ⟨u, VJP(v)⟩ against ⟨(f(x+hu) − f(x−hu))/2h, v⟩. <paramref name="Seeded"/> lists the
-/// node outputs the graph uses (each gets its own v; default: the first), <paramref name="Outputs"/> how many it has.
+/// node outputs the graph uses (each gets its own v; default: the first), <paramref name="Outputs"/> how many it has;
+/// <paramref name="Extrapolate"/> takes the finite difference by Richardson extrapolation from steps h and h/2.
 /// </summary>
 public sealed record GradientCase(string Name, string OpType, AttributeProto[] Attributes, CaseInput[] Inputs,
-    int Outputs = 1, double Step = 1e-2, double Tolerance = 1e-3, int[]? Seeded = null)
+    int Outputs = 1, double Step = 1e-2, double Tolerance = 1e-3, int[]? Seeded = null, bool Extrapolate = false)
 {
     /// <summary>The indices of the outputs the case's graph declares.</summary>
     public int[] SeededOutputs => Seeded ?? [0];

@@ -187,18 +187,20 @@ public static class GradientCases
         var gates = op switch { "LSTM" => 4L, "GRU" => 3L, _ => 1L };
         long dirs = direction == "bidirectional" ? 2 : 1;
         long[] state = layout == 0 ? [dirs, batch, hidden] : [batch, dirs, hidden];
+        Action<Rng, float[]> weights = (rng, x) => { rng.FillGaussian(x); for (var i = 0; i < x.Length; i++) x[i] *= 0.5f; }; // gates off saturation
         var inputs = new List<CaseInput>
         {
             Var(layout == 0 ? [steps, batch, features] : [batch, steps, features]),
-            Var([dirs, gates * hidden, features]), Var([dirs, gates * hidden, hidden]),
-            bias ? Var([dirs, 2 * gates * hidden]) : None,
+            Var([dirs, gates * hidden, features], weights), Var([dirs, gates * hidden, hidden], weights),
+            bias ? Var([dirs, 2 * gates * hidden], weights) : None,
             lengths ? Int32s(3, 1, 2) : None,
             h0 ? Var(state) : None,
         };
-        if (op == "LSTM") inputs.AddRange([c0 ? Var(state) : None, peepholes ? Var([dirs, 3 * hidden]) : None]);
+        if (op == "LSTM") inputs.AddRange([c0 ? Var(state) : None, peepholes ? Var([dirs, 3 * hidden], weights) : None]);
         while (inputs[^1].Absent) inputs.RemoveAt(inputs.Count - 1);
         AttributeProto[] attributes = [Attr.Int("hidden_size", hidden), Attr.String("direction", direction), Attr.Int("layout", layout), .. extra ?? []];
-        return new GradientCase(name, op, attributes, inputs.ToArray(), Outputs: op == "LSTM" ? 3 : 2, Seeded: used.Select(i => (int)i).ToArray());
+        return new GradientCase(name, op, attributes, inputs.ToArray(), Outputs: op == "LSTM" ? 3 : 2,
+            Seeded: used.Select(i => (int)i).ToArray(), Extrapolate: true);
     }
 
     private static AttributeProto Strings(string name, params string[] values)
