@@ -36,6 +36,9 @@ public class RecurrentUnrollingTests
             Attributes = [.. lstm.Attributes, Acts("HardSigmoid", "LeakyRelu", "Relu", "Sigmoid", "Relu", "Tanh"),
                 Attr.Floats("activation_alpha", 0.3f, 0.05f), Attr.Floats("activation_beta", 0.4f), Attr.Float("clip", 0.8f)],
         };
+        var full = lstm.Inputs.ToArray();
+        full[4] = CaseInput.Int32s(3, 3, 3); // every sample at full length: the masks are left out
+        yield return lstm with { Name = "LSTM bidirectional, sequence_lens all full", Inputs = full };
         var gru = GradientCases.All().First(c => c.Name.StartsWith("GRU bidirectional", StringComparison.Ordinal));
         yield return gru with { Name = "GRU Relu, HardSigmoid defaults", Attributes = [.. gru.Attributes, Acts("HardSigmoid", "Relu", "Sigmoid", "Tanh")], Seeded = [0, 1] };
     }

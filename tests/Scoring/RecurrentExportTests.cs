@@ -16,7 +16,7 @@ public class RecurrentExportTests
 {
     private const long Steps = 5, Features = 3, Hidden = 4, Classes = 3;
 
-    private static ModelProto Export(string op, string direction, long layout, bool useY, long opset)
+    private static ModelProto Export(string op, string direction, long layout, bool useY, long opset, bool constantState = false)
     {
         var rng = new Rng(17);
         float[] Weights(long count, double std)
@@ -35,7 +35,9 @@ public class RecurrentExportTests
         var b = g.Initializer("rnn.B", Weights(dirs * 2 * gates * Hidden, 0.1), dirs, 2 * gates * Hidden);
         List<AttributeProto> attributes = [Attr.Int("hidden_size", Hidden), Attr.String("direction", direction)];
         if (layout == 1) attributes.Add(Attr.Int("layout", 1));
-        var outputs = g.NodeN(op, [x, w, r, b], 2, attributes.ToArray());
+        List<string> inputs = [x, w, r, b];
+        if (constantState) inputs.AddRange(["", g.Initializer("rnn.initial_h", Weights(dirs * Hidden, 0.2), dirs, 1, Hidden)]);
+        var outputs = g.NodeN(op, inputs, 2, attributes.ToArray());
         string features;
         long width;
         if (useY) // Y [T, D, 1, H] (layout 1: [1, T, D, H]) flattened, as a model reading every step would
@@ -80,5 +82,15 @@ public class RecurrentExportTests
         Assert.That(relaxed.Nasi!.Score, Is.GreaterThan(0));
         Assert.That(perSample.Nasi!.Score, Is.EqualTo(relaxed.Nasi.Score).Within(1e-5 * relaxed.Nasi.Score));
         Assert.That(perSample.Nasi.Loss, Is.EqualTo(relaxed.Nasi.Loss).Within(1e-5 * relaxed.Nasi.Loss));
+    }
+
+    [Test]
+    public void AnInitialStateSizedForTheFixedBatchIsScoredPerSampleAndTheRowSaysWhy()
+    {
+        var model = Export("GRU", "forward", 0, false, 17, constantState: true);
+        var score = Score(model, null);
+        Assert.That(score.Batch, Is.EqualTo("per-sample"));
+        Assert.That(score.Notes, Has.Some.Contains("not relaxed").And.Contain("initial state sized for the fixed batch"));
+        Assert.That(score.Nasi!.Score, Is.GreaterThan(0));
     }
 }
