@@ -141,21 +141,21 @@ internal sealed class RecurrentUnroller
             _f = u._cell.Activations[d];
             var (t, b, h, gates) = (u._steps, u._batch, u._hidden, (long)u._cell.Gates);
             var xw = u.Op("MatMul", [x, u.Op("Transpose", [w], [inputSize, gates * h], Attr.Ints("perm", 1, 0))], [t, b, gates * h]);
-            string[]? wb = null, rb = null;
+            string? wb = null, rb = null; // the input and recurrence biases, [gates·H] each
             if (bias is not null)
             {
                 var halves = u.Split(bias, 0, [gates * h, gates * h], [[gates * h], [gates * h]]);
-                (wb, rb) = ([halves[0]], [halves[1]]);
+                (wb, rb) = (halves[0], halves[1]);
             }
             var rTransposed = u.Op("Transpose", [r], [h, gates * h], Attr.Ints("perm", 1, 0));
             if (u._cell.Op == "GRU")
             {
-                if (wb is not null) xw = u.Op("Add", [xw, wb[0]], [t, b, 3 * h]);
+                if (wb is not null) xw = u.Op("Add", [xw, wb], [t, b, 3 * h]);
                 var parts = u.Split(xw, 2, [2 * h, h], [[t, b, 2 * h], [t, b, h]]);
                 var (xzr, xh) = (parts[0], parts[1]);
                 if (rb is not null)
                 {
-                    var rbParts = u.Split(rb[0], 0, [2 * h, h], [[2 * h], [h]]);
+                    var rbParts = u.Split(rb, 0, [2 * h, h], [[2 * h], [h]]);
                     xzr = u.Op("Add", [xzr, rbParts[0]], [t, b, 2 * h]);
                     if (u._cell.LinearBeforeReset) _rbh = rbParts[1];
                     else xh = u.Op("Add", [xh, rbParts[1]], [t, b, h]);
@@ -167,7 +167,7 @@ internal sealed class RecurrentUnroller
             }
             else
             {
-                if (wb is not null) xw = u.Op("Add", [xw, u.Op("Add", [wb[0], rb![0]], [gates * h])], [t, b, gates * h]);
+                if (wb is not null) xw = u.Op("Add", [xw, u.Op("Add", [wb, rb!], [gates * h])], [t, b, gates * h]);
                 _rT = rTransposed;
                 _x = u.Steps(xw, gates * h);
             }
