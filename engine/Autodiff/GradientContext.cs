@@ -17,6 +17,8 @@ public sealed class GradientContext
     private readonly Dictionary<float, string> _scalars = new();
     private readonly Dictionary<string, float> _scalarValues = new(StringComparer.Ordinal);
     private readonly Dictionary<(float, long), string> _filled = new();
+    private readonly Dictionary<string, long[]> _intValues = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long[]> _declared = new(StringComparer.Ordinal);
 
     internal GradientContext(GraphBuilder builder, StaticShapes shapes, HashSet<string> needed, GradientOptions? options = null)
     {
@@ -68,7 +70,18 @@ public sealed class GradientContext
         return outputs;
     }
 
-    public long[] Shape(string value) => Shapes.Shape(value);
+    public long[] Shape(string value) => _declared.TryGetValue(value, out var s) ? s : Shapes.Shape(value);
+
+    /// <summary>
+    /// Declares the static shape of a forward value a rule recomputes (the unrolled steps of a recurrent node), so that
+    /// the rules it then runs over those nodes can read it; <paramref name="needed"/> marks it as carrying a gradient.
+    /// The declarations live in this context only: the caller's <see cref="StaticShapes"/> stays the model's.
+    /// </summary>
+    internal void Declare(string value, long[] shape, bool needed)
+    {
+        _declared[value] = shape;
+        if (needed) _needed.Add(value);
+    }
 
     /// <summary>True when <paramref name="value"/> lies on a path from a differentiated tensor: only then is its
     /// gradient worth emitting (e.g. a first Conv needs no input gradient).</summary>
@@ -92,7 +105,10 @@ public sealed class GradientContext
     {
         var key = string.Join(",", values);
         if (!_int64Constants.TryGetValue(key, out var name))
+        {
             _int64Constants[key] = name = Builder.Int64Constant("grad_const", values);
+            _intValues[name] = values;
+        }
         return name;
     }
 
@@ -161,7 +177,7 @@ public sealed class GradientContext
         if (value.Length == 0) return null;
         if (_initializers.TryGetValue(value, out var t) || _constantNodes.TryGetValue(value, out t))
             return TensorData.ReadInt64s(t);
-        return null;
+        return _intValues.GetValueOrDefault(value); // one of Ints' own, which a rule's emitted nodes may read
     }
 
     /// <summary>The value of a scalar bool constant input, or null when absent or not constant.</summary>

@@ -73,6 +73,12 @@ public static class GradientRules
         ["Gather"] = ExportedOpRules.Gather,              // indices: none (must be constant)
         ["LayerNormalization"] = ExportedOpRules.LayerNormalization,
         ["LRN"] = ExportedOpRules.Lrn,
+
+        // Issue 25: recurrent ops, unrolled over their static sequence length and differentiated through the
+        // unrolled steps (RecurrentRules); sequence_lens: none
+        ["LSTM"] = RecurrentRules.Recurrent,
+        ["GRU"] = RecurrentRules.Recurrent,
+        ["RNN"] = RecurrentRules.Recurrent,
     };
 
     /// <summary>The op types that have a rule.</summary>

@@ -155,6 +155,7 @@ internal static class ShapeInference
         rules["InstanceNormalization"] = (n, i, _) => [i[0]! with { Value = null }];
         rules["LayerNormalization"] = (n, i, _) => n.Output.Count > 1 ? null : [i[0]! with { Value = null }];
         rules["Gemm"] = Gemm;
+        foreach (var op in new[] { "LSTM", "GRU", "RNN" }) rules[op] = Recurrent; // issue 25
         rules["MatMul"] = MatMul;
         rules["Flatten"] = Flatten;
         rules["Reshape"] = Reshape;
@@ -305,6 +306,20 @@ internal static class ShapeInference
     }
 
     // ---- linear algebra -------------------------------------------------------------------------------------
+
+    /// <summary>LSTM, GRU, RNN: Y [T, D, B, H], Y_h and Y_c [D, B, H] (layout 1: [B, T, D, H] and [B, D, H]).</summary>
+    private static Info[]? Recurrent(NodeProto node, Info?[] inputs, Func<string, Info?> _)
+    {
+        var x = inputs[0]!;
+        var hidden = node.GetInt("hidden_size", 0);
+        if (x.Shape.Length != 3 || hidden <= 0) return null;
+        long directions = node.GetString("direction", "forward") == "bidirectional" ? 2 : 1;
+        var batchFirst = node.GetInt("layout", 0) == 1;
+        var (steps, batch) = batchFirst ? (x.Shape[1], x.Shape[0]) : (x.Shape[0], x.Shape[1]);
+        var y = new Info(x.Type, batchFirst ? [batch, steps, directions, hidden] : [steps, directions, batch, hidden]);
+        var state = new Info(x.Type, batchFirst ? [batch, directions, hidden] : [directions, batch, hidden]);
+        return [y, state, state];
+    }
 
     private static Info[] Gemm(NodeProto n, Info?[] i, Func<string, Info?> _)
     {

@@ -200,6 +200,8 @@ public static class BatchRelaxer
                 case "Conv" or "ConvTranspose" or "MaxPool" or "AveragePool" or "GlobalAveragePool" or "GlobalMaxPool" or "LpPool"
                     or "GlobalLpPool" or "BatchNormalization" or "InstanceNormalization" or "LRN" or "DepthToSpace" or "SpaceToDepth":
                     return PerSample(node, inputs);
+                case "LSTM" or "GRU" or "RNN":
+                    return Recurrent(node, inputs);
                 case "Add" or "Sub" or "Mul" or "Div":
                     return [inputs.All(i => i?.Elems is not null) ? Arithmetic(node.OpType, inputs[0]!, inputs[1]!) : Broadcast(node, inputs)];
                 case "Relu" or "LeakyRelu" or "PRelu" or "Sigmoid" or "HardSigmoid" or "HardSwish" or "Tanh" or "Elu" or "Selu" or "Celu"
@@ -594,6 +596,26 @@ public static class BatchRelaxer
             if (x.Axis != 0) throw Fail("runs over a value whose batch is not its first axis");
             // MaxPool's indices carry the batch too; BatchNormalization's running statistics (outputs 1, 2) do not.
             return node.OpType == "MaxPool" ? [Copy(x), Copy(x)] : [Copy(x)];
+        }
+
+        /// <summary>
+        /// LSTM, GRU, RNN: samples run independently, with the batch on X's axis 1 (layout 0, torch's export) or 0
+        /// (layout 1); Y has it on axis 2 or 0, Y_h and Y_c on axis 1 or 0. Initial states must carry the batch
+        /// too (constant ones are sized for the fixed batch), and sequence_lens, one per sample, must not be constant.
+        /// </summary>
+        private Info[] Recurrent(NodeProto node, Info?[] inputs)
+        {
+            var x = inputs[0]!;
+            if (!x.HasBatch) return inputs.Any(i => i is not null && (i.HasBatch || i.ElemsHaveBatch)) ? throw Fail("has a weight that carries the batch") : [];
+            var batchFirst = node.GetInt("layout", 0) == 1;
+            var axis = batchFirst ? 0 : 1;
+            if (x.Axis != axis || x.Inner != 1) throw Fail($"runs over a value whose batch is not its axis {axis}");
+            foreach (var i in new[] { 1, 2, 3, 7 })
+                if (i < inputs.Length && inputs[i] is { } w && (w.HasBatch || w.ElemsHaveBatch)) throw Fail("has a weight that carries the batch");
+            foreach (var i in new[] { 4, 5, 6 })
+                if (i < inputs.Length && inputs[i] is { } perSample && (perSample.Axis != (i == 4 ? 0 : axis) || perSample.Inner != 1))
+                    throw Fail($"has {(i == 4 ? "sequence lengths" : "an initial state")} sized for the fixed batch");
+            return [new Info { Axis = batchFirst ? 0 : 2 }, new Info { Axis = axis }, new Info { Axis = axis }];
         }
 
         private Info LayerNorm(NodeProto node, Info x)

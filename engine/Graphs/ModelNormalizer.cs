@@ -75,6 +75,54 @@ public static class ModelNormalizer
         return changed;
     }
 
+    /// <summary>
+    /// Rewrites every batch-first (layout = 1) LSTM, GRU and RNN as its sequence-first form between Transposes:
+    /// X and the initial states [B, …] → [T or D, B, …], the layout-0 node, then Y [T, D, B, H] → [B, T, D, H] and
+    /// Y_h, Y_c [D, B, H] → [B, D, H]. The same function (ONNX defines layout 1 as exactly this transposition), in
+    /// the form ONNX Runtime runs: its CPU kernels refuse layout 1 ("Batchwise recurrent operations (layout == 1)
+    /// are not supported"). Returns how many nodes changed.
+    /// </summary>
+    public static int RecurrentToSequenceFirst(ModelProto model)
+    {
+        var builder = GraphBuilder.Extend(model);
+        var changed = 0;
+        var graph = model.Graph;
+        for (var k = 0; k < graph.Node.Count; k++)
+        {
+            var node = graph.Node[k];
+            if (node.OpType is not ("LSTM" or "GRU" or "RNN") || node.Domain is not ("" or "ai.onnx") || node.GetInt("layout", 0) != 1) continue;
+            var before = new List<NodeProto>();
+            var after = new List<NodeProto>();
+            NodeProto Transpose(string input, string output, params long[] perm)
+            {
+                var t = new NodeProto { OpType = "Transpose", Name = builder.UniqueName($"{node.Name}/layout0") };
+                t.Input.Add(input);
+                t.Output.Add(output);
+                t.Attribute.Add(Attr.Ints("perm", perm));
+                return t;
+            }
+            foreach (var i in new[] { 0, 5, 6 }) // X, initial_h, initial_c: their first two axes swap
+            {
+                if (i >= node.Input.Count || node.Input[i].Length == 0 || (i == 6 && node.OpType != "LSTM")) continue;
+                var swapped = builder.UniqueName($"{node.Input[i]}/layout0");
+                before.Add(Transpose(node.Input[i], swapped, 1, 0, 2));
+                node.Input[i] = swapped;
+            }
+            for (var o = 0; o < node.Output.Count; o++)
+            {
+                if (node.Output[o].Length == 0) continue;
+                var inner = builder.UniqueName($"{node.Output[o]}/layout0");
+                after.Add(o == 0 ? Transpose(inner, node.Output[o], 2, 0, 1, 3) : Transpose(inner, node.Output[o], 1, 0, 2));
+                node.Output[o] = inner;
+            }
+            node.Attribute.Remove(node.Find("layout")!);
+            foreach (var t in before) graph.Node.Insert(k++, t);
+            foreach (var t in after) graph.Node.Insert(++k, t);
+            changed++;
+        }
+        return changed;
+    }
+
     private static void SetMomentum(NodeProto node, float value)
     {
         var momentum = node.Find("momentum");

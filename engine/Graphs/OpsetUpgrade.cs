@@ -24,6 +24,8 @@ public static class OpsetUpgrade
         "HardSwish", "LRN", "Softplus", "Softsign", "Elu", "Selu", "PRelu", "Reciprocal", "Floor", "Ceil", "Round",
         "InstanceNormalization", "Mean", "Sign", "And", "Or", "Xor", "GreaterOrEqual", "LessOrEqual", "ArgMax", "ArgMin",
         "Size", "IsNaN", "IsInf", "Celu", "Einsum", "LayerNormalization",
+        // Issue 25: opset 14 added 'layout', whose default 0 is the only form of opsets 7–13.
+        "LSTM", "GRU", "RNN",
     };
 
     /// <summary>Reductions whose axes became an input in opset 18 (ReduceSum's did in 13).</summary>

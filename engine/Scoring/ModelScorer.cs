@@ -121,6 +121,7 @@ public sealed class ModelScorer : ICandidateScorer
             notes?.Add("not brought to opset 17: " + (e.Message.StartsWith(source + ": ", StringComparison.Ordinal) ? e.Message[(source.Length + 2)..] : e.Message));
         }
         ModelNormalizer.ConstantsToInitializers(model);
+        ModelNormalizer.RecurrentToSequenceFirst(model); // ONNX Runtime runs layout-0 recurrent nodes only
         if (Options.BatchNorm == BatchNormMode.Training) ModelNormalizer.BatchNormToTraining(model, source);
         return model;
     }

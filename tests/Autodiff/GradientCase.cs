@@ -9,7 +9,8 @@ namespace NasiOnnx.Tests.Autodiff;
 /// <param name="Sample">Fills its values (null for int inputs, which carry <paramref name="Ints"/>).</param>
 /// <param name="Differentiable">A graph input the VJP is checked for; otherwise a constant initializer.</param>
 /// <param name="Ints">Values of an int64 constant input (shapes, axes, pads, labels).</param>
-public sealed record CaseInput(long[] Shape, Action<Rng, float[]>? Sample, bool Differentiable, long[]? Ints = null)
+/// <param name="Int32">The int constant is int32 (a recurrent op's sequence_lens), not int64.</param>
+public sealed record CaseInput(long[] Shape, Action<Rng, float[]>? Sample, bool Differentiable, long[]? Ints = null, bool Int32 = false)
 {
     /// <summary>An optional input left out (empty name).</summary>
     public bool Absent => Sample is null && Ints is null;
@@ -18,16 +19,22 @@ public sealed record CaseInput(long[] Shape, Action<Rng, float[]>? Sample, bool 
     public static CaseInput Const(long[] shape, Action<Rng, float[]> sample) => new(shape, sample, false);
     public static CaseInput Int64(params long[] values) => new([values.Length], null, false, values);
     public static CaseInput Int64Shaped(long[] shape, long[] values) => new(shape, null, false, values);
+    public static CaseInput Int32s(params long[] values) => new([values.Length], null, false, values, Int32: true);
     public static CaseInput None { get; } = new([], null, false);
 }
 
 /// <summary>
 /// One row of the gradient check table: a single node, how to sample its inputs, the finite-difference step and
-/// the relative tolerance of ⟨u, VJP(v)⟩ against ⟨(f(x+hu) − f(x−hu))/2h, v⟩.
+/// the relative tolerance of ⟨u, VJP(v)⟩ against ⟨(f(x+hu) − f(x−hu))/2h, v⟩. <paramref name="Seeded"/> lists the
+/// node outputs the graph uses (each gets its own v; default: the first), <paramref name="Outputs"/> how many it has;
+/// <paramref name="Extrapolate"/> takes the finite difference by Richardson extrapolation from steps h and h/2.
 /// </summary>
 public sealed record GradientCase(string Name, string OpType, AttributeProto[] Attributes, CaseInput[] Inputs,
-    int Outputs = 1, double Step = 1e-2, double Tolerance = 1e-3)
+    int Outputs = 1, double Step = 1e-2, double Tolerance = 1e-3, int[]? Seeded = null, bool Extrapolate = false)
 {
+    /// <summary>The indices of the outputs the case's graph declares.</summary>
+    public int[] SeededOutputs => Seeded ?? [0];
+
     public override string ToString() => Name;
 }
 

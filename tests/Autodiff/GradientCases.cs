@@ -148,5 +148,65 @@ public static class GradientCases
         yield return Case("LayerNormalization two axes", "LayerNormalization", [Var([2, 3, 4]), Var([3, 4]), Var([3, 4])], Attr.Int("axis", 1), Attr.Float("epsilon", 1e-3f));
         yield return Case("LRN size 5", "LRN", [Var([2, 6, 3, 3])], Attr.Int("size", 5), Attr.Float("alpha", 0.1f), Attr.Float("beta", 0.75f), Attr.Float("bias", 1f));
         yield return Case("LRN size 3", "LRN", [Var([1, 4, 2, 3])], Attr.Int("size", 3), Attr.Float("alpha", 0.3f), Attr.Float("beta", 0.5f), Attr.Float("bias", 2f)); // ORT runs odd sizes on 4-D inputs only
+
+        // Issue 25: recurrent ops (RecurrentRules: unrolled, then differentiated). 3 steps, batch 3, 2 features,
+        // hidden 2; outputs listed are those the graph uses; lengths [3, 1, 2] leave pads in two samples.
+        long[] y = [0], yh = [1], yYh = [0, 1], all = [0, 1, 2], hc = [1, 2];
+        yield return Recurrent("LSTM forward, Y", "LSTM", "forward", y);
+        yield return Recurrent("LSTM forward, Y_h and Y_c, initial states", "LSTM", "forward", hc, h0: true, c0: true);
+        yield return Recurrent("LSTM reverse, peepholes, Y", "LSTM", "reverse", y, peepholes: true, c0: true);
+        yield return Recurrent("LSTM bidirectional, sequence_lens, states, peepholes, Y Y_h Y_c", "LSTM", "bidirectional", all,
+            lengths: true, h0: true, c0: true, peepholes: true);
+        yield return Recurrent("LSTM reverse, sequence_lens, no bias, Y Y_c", "LSTM", "reverse", [0, 2], bias: false, lengths: true, h0: true);
+        yield return Recurrent("LSTM clip, input_forget, peepholes, Y_h", "LSTM", "forward", yh, peepholes: true,
+            extra: [Attr.Float("clip", 2.5f), Attr.Int("input_forget", 1)]);
+        yield return Recurrent("LSTM activations Tanh Softplus ScaledTanh, Y", "LSTM", "forward", y, h0: true,
+            extra: [Strings("activations", "Tanh", "Softplus", "ScaledTanh"), Attr.Floats("activation_alpha", 1.5f), Attr.Floats("activation_beta", 0.7f)]);
+        yield return Recurrent("LSTM layout 1, bidirectional, sequence_lens, states, Y Y_h", "LSTM", "bidirectional", yYh, layout: 1,
+            lengths: true, h0: true, c0: true);
+        yield return Recurrent("GRU forward, initial_h, Y", "GRU", "forward", y, h0: true);
+        yield return Recurrent("GRU linear_before_reset, Y Y_h", "GRU", "forward", yYh, extra: [Attr.Int("linear_before_reset", 1)]);
+        yield return Recurrent("GRU bidirectional, sequence_lens, linear_before_reset, Y Y_h", "GRU", "bidirectional", yYh, lengths: true,
+            h0: true, extra: [Attr.Int("linear_before_reset", 1)]);
+        yield return Recurrent("GRU reverse, no bias, linear_before_reset, Y_h", "GRU", "reverse", yh, bias: false, extra: [Attr.Int("linear_before_reset", 1)]);
+        yield return Recurrent("GRU reverse, sequence_lens, clip, Y", "GRU", "reverse", y, lengths: true, h0: true, extra: [Attr.Float("clip", 2.5f)]);
+        yield return Recurrent("GRU activations Affine Elu, Y", "GRU", "forward", y,
+            extra: [Strings("activations", "Affine", "Elu"), Attr.Floats("activation_alpha", 0.4f, 1f), Attr.Floats("activation_beta", 0.1f)]);
+        yield return Recurrent("GRU layout 1, states, Y Y_h", "GRU", "forward", yYh, layout: 1, h0: true);
+        yield return Recurrent("RNN forward, Y", "RNN", "forward", y);
+        yield return Recurrent("RNN bidirectional, sequence_lens, initial_h, Y Y_h", "RNN", "bidirectional", yYh, lengths: true, h0: true);
+        yield return Recurrent("RNN reverse, Sigmoid, no bias, Y_h", "RNN", "reverse", yh, bias: false, extra: [Strings("activations", "Sigmoid")]);
+        yield return Recurrent("RNN layout 1, sequence_lens, clip, Y", "RNN", "forward", y, layout: 1, lengths: true, extra: [Attr.Float("clip", 2.5f)]);
+    }
+
+    /// <summary>A recurrent node's case: X, W, R (and B, initial states, peepholes) differentiable, lengths constant.</summary>
+    private static GradientCase Recurrent(string name, string op, string direction, long[] used, long layout = 0, bool bias = true,
+        bool lengths = false, bool h0 = false, bool c0 = false, bool peepholes = false, AttributeProto[]? extra = null)
+    {
+        const long steps = 3, batch = 3, features = 2, hidden = 2;
+        var gates = op switch { "LSTM" => 4L, "GRU" => 3L, _ => 1L };
+        long dirs = direction == "bidirectional" ? 2 : 1;
+        long[] state = layout == 0 ? [dirs, batch, hidden] : [batch, dirs, hidden];
+        Action<Rng, float[]> weights = (rng, x) => { rng.FillGaussian(x); for (var i = 0; i < x.Length; i++) x[i] *= 0.5f; }; // gates off saturation
+        var inputs = new List<CaseInput>
+        {
+            Var(layout == 0 ? [steps, batch, features] : [batch, steps, features]),
+            Var([dirs, gates * hidden, features], weights), Var([dirs, gates * hidden, hidden], weights),
+            bias ? Var([dirs, 2 * gates * hidden], weights) : None,
+            lengths ? Int32s(3, 1, 2) : None,
+            h0 ? Var(state) : None,
+        };
+        if (op == "LSTM") inputs.AddRange([c0 ? Var(state) : None, peepholes ? Var([dirs, 3 * hidden], weights) : None]);
+        while (inputs[^1].Absent) inputs.RemoveAt(inputs.Count - 1);
+        AttributeProto[] attributes = [Attr.Int("hidden_size", hidden), Attr.String("direction", direction), Attr.Int("layout", layout), .. extra ?? []];
+        return new GradientCase(name, op, attributes, inputs.ToArray(), Outputs: op == "LSTM" ? 3 : 2,
+            Seeded: used.Select(i => (int)i).ToArray(), Extrapolate: true);
+    }
+
+    private static AttributeProto Strings(string name, params string[] values)
+    {
+        var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Strings };
+        a.Strings.AddRange(values.Select(Google.Protobuf.ByteString.CopyFromUtf8));
+        return a;
     }
 }
