@@ -55,6 +55,34 @@ public static class Nb201Network
         return stem + Reduce(c) + Reduce(2 * c) + cells + head;
     }
 
+    /// <summary>
+    /// The multiply-accumulates of one sample's forward pass through <see cref="Build"/>'s network (as
+    /// <c>FlopCount.Macs</c> counts them: Conv and Linear only), in closed form: at stage s with c = 2ˢC channels on
+    /// an H = InputSize/2ˢ map each <c>nor_conv_3x3</c> edge costs 9c²H² and each <c>nor_conv_1x1</c> c²H² per cell
+    /// (a conv whose input is a zero node still runs, so it counts), plus the stem, the two residual blocks and the head.
+    /// </summary>
+    public static long MacCount(Nb201Cell cell, Nb201NetworkOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(cell);
+        ArgumentNullException.ThrowIfNull(options);
+        Validate(options);
+        long c = options.C, h = options.InputSize;
+        long Conv(long inChannels, long outChannels, long kernel, long size) => outChannels * size * size * inChannels * kernel * kernel;
+        // a 3×3 stride-2 conv into 2c at h/2, a 3×3 conv at h/2, and the shortcut's 1×1 conv after a 2×2 pool
+        long Reduce(long inChannels, long size) => Conv(inChannels, 2 * inChannels, 3, size / 2) + Conv(2 * inChannels, 2 * inChannels, 3, size / 2)
+                                                   + Conv(inChannels, 2 * inChannels, 1, size / 2);
+        long CellAt(long channels, long size) => cell.Edges.Sum(e => e.Op switch
+        {
+            Nb201Op.NorConv3x3 => Conv(channels, channels, 3, size),
+            Nb201Op.NorConv1x1 => Conv(channels, channels, 1, size),
+            _ => 0L,
+        });
+        var stem = Conv(options.InputChannels, c, 3, h);
+        var cells = options.N * (CellAt(c, h) + CellAt(2 * c, h / 2) + CellAt(4 * c, h / 4));
+        var head = 4 * c * options.Classes;
+        return stem + Reduce(c, h) + Reduce(2 * c, h / 2) + cells + head;
+    }
+
     /// <summary>Emits one cell under <c>scope</c> on <c>input</c> with <c>c</c> channels and returns its output.</summary>
     internal delegate string CellEmitter(string scope, string input, long c);
 

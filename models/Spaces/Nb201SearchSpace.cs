@@ -1,3 +1,4 @@
+using NasiOnnx.Engine.Costs;
 using NasiOnnx.Engine.Search;
 using NasiOnnx.Models.Nb201;
 using Onnx;
@@ -35,4 +36,13 @@ public sealed class Nb201SearchSpace(Nb201NetworkOptions supernet, Nb201NetworkO
 
     public override ModelProto BuildNetwork(string architecture, ulong seed) =>
         Nb201Network.Build(Nb201Cell.Parse(architecture), Network with { Seed = seed });
+
+    /// <summary>Both counts in closed form (<see cref="Nb201Network.ParameterCount"/>, <see cref="Nb201Network.MacCount"/>): cheaper than a cache lookup.</summary>
+    public override ArchitectureCost Cost(string architecture) => Cost(Nb201Cell.Parse(architecture));
+
+    /// <inheritdoc cref="Cost(string)"/>
+    public ArchitectureCost Cost(Nb201Cell cell) => new(Nb201Network.ParameterCount(cell, Network), Nb201Network.MacCount(cell, Network));
+
+    /// <summary>avg_pool_3x3 on every edge: no conv in any cell, and connected (unlike the all-none cell, which costs the same).</summary>
+    public override string Cheapest { get; } = Nb201Cell.Uniform(Nb201Op.AvgPool3x3).ToString();
 }
