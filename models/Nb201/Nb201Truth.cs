@@ -55,6 +55,9 @@ public sealed class Nb201Truth
         return new Nb201Truth(path, accuracy);
     }
 
+    /// <summary>True when the table lists <paramref name="cell"/>.</summary>
+    public bool Contains(Nb201Cell cell) => _accuracy.ContainsKey(cell);
+
     /// <summary>The cell's accuracies and ranks; a malformed string or a cell the table lacks is an error naming it.</summary>
     public Nb201Accuracy Lookup(string cellText)
     {

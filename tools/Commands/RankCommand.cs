@@ -86,7 +86,7 @@ public static class RankCommand
         return command;
     }
 
-    private static IReadOnlyList<Nb201Cell> Cells(int? sample, FileInfo? list, bool all, ulong seed, IReadOnlySet<Nb201Cell> excluded)
+    internal static IReadOnlyList<Nb201Cell> Cells(int? sample, FileInfo? list, bool all, ulong seed, IReadOnlySet<Nb201Cell> excluded)
     {
         var given = (sample is not null ? 1 : 0) + (list is not null ? 1 : 0) + (all ? 1 : 0);
         if (given != 1) throw new NasiException("choose the cells with exactly one of --sample N, --cells FILE or --all");
