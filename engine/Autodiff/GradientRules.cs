@@ -34,12 +34,14 @@ public static class GradientRules
 
         // Convolution and pooling
         ["Conv"] = ConvRules.Conv,
+        ["ConvTranspose"] = ConvTransposeRules.ConvTranspose,
         ["MaxPool"] = PoolRules.MaxPool,
         ["AveragePool"] = PoolRules.AveragePool,
         ["GlobalAveragePool"] = PoolRules.GlobalAveragePool,
 
         // Normalisation
         ["BatchNormalization"] = NormalizationRules.BatchNormalization, // input_mean, input_var: none
+        ["InstanceNormalization"] = NormalizationRules.InstanceNormalization,
 
         // Data movement
         ["Flatten"] = ShapeRules.Reshape,

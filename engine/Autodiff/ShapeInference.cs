@@ -246,11 +246,14 @@ internal static class ShapeInference
         var channels = w[1] * n.GetInt("group", 1);
         if (n.GetInts("output_shape") is { } given)
             return [new Info(i[0]!.Type, [x[0], channels, .. given[^rank..]])];
-        if (n.GetString("auto_pad", "NOTSET") != "NOTSET") return null;
+        var autoPad = n.GetString("auto_pad", "NOTSET");
+        if (autoPad is "SAME_UPPER" or "SAME_LOWER") // ONNX: the input's extent times the stride, pads split to fit
+            return [new Info(i[0]!.Type, [x[0], channels, .. x[2..].Select((e, d) => e * (n.GetInts("strides")?[d] ?? 1))])];
+        if (autoPad is not ("NOTSET" or "VALID")) return null;
         var kernel = n.GetInts("kernel_shape") ?? w[2..];
         var strides = n.GetInts("strides") ?? Ones(rank);
         var dilations = n.GetInts("dilations") ?? Ones(rank);
-        var pads = n.GetInts("pads") ?? new long[2 * rank];
+        var pads = autoPad == "VALID" ? new long[2 * rank] : n.GetInts("pads") ?? new long[2 * rank];
         var outputPadding = n.GetInts("output_padding") ?? new long[rank];
         var spatial = new long[rank];
         for (var d = 0; d < rank; d++)

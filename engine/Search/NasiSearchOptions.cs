@@ -1,3 +1,4 @@
+using NasiOnnx.Engine.Costs;
 using NasiOnnx.Engine.Runtime;
 
 namespace NasiOnnx.Engine.Search;
@@ -69,6 +70,20 @@ public sealed record NasiSearchOptions
 
     public RuntimeOptions Runtime { get; init; } = RuntimeOptions.Default;
 
+    /// <summary>
+    /// The constraints the chosen architecture must meet (beyond the paper); empty = unconstrained, the paper's search.
+    /// </summary>
+    public CostBudget Budget { get; init; } = CostBudget.None;
+
+    /// <summary>
+    /// Metric objectives: how many of the T evaluations go to <see cref="RegularizedEvolution"/> after the sampled
+    /// ones (beyond the paper). Null: half of T under a budget, none without one.
+    /// </summary>
+    public int? Evolution { get; init; }
+
+    /// <summary>The evolution's share of T, as <see cref="Evolution"/> resolves it.</summary>
+    public int EvolutionEvaluations => Evolution ?? (Budget.IsEmpty ? 0 : Samples / 2);
+
     public void Validate()
     {
         if (Samples < 1) throw new NasiException($"samples must be at least 1 (got {Samples})");
@@ -79,6 +94,9 @@ public sealed record NasiSearchOptions
         if (!(Tau > 0)) throw new NasiException($"tau must be positive (got {Tau})");
         if (!(Xi > 0)) throw new NasiException($"xi must be positive (got {Xi})");
         if (string.IsNullOrWhiteSpace(Objective)) throw new NasiException("the objective needs a name (nasi or a metric)");
+        if (Evolution is < 0) throw new NasiException($"evolution must be ≥ 0 (got {Evolution})");
+        if (EvolutionEvaluations >= Samples)
+            throw new NasiException($"evolution {EvolutionEvaluations} must leave samples to start from: less than T = {Samples}");
         if (Rounds < 1) throw new NasiException($"rounds must be at least 1 (got {Rounds})");
         if (CalibrationSamples < 1) throw new NasiException($"calibration samples must be at least 1 (got {CalibrationSamples})");
         if (!(RelativeStep > 0 && RelativeStep < 1)) throw new NasiException($"relative step must lie in (0, 1) (got {RelativeStep})");

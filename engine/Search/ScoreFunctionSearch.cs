@@ -28,8 +28,15 @@ public static class ScoreFunctionSearch
     /// <param name="objective">R of the architecture whose per-edge ops are the one-hot rows given (flat, input order), at step t.</param>
     /// <param name="progress">Reported after each sampled architecture is scored.</param>
     /// <param name="cancellationToken">Stops between samples.</param>
+    /// <param name="feasible">
+    /// Beyond the paper: only architectures it accepts are scored. A draw it refuses is replaced by a fresh seeded
+    /// draw from the same p_α (<see cref="Gumbel(ulong, int, int, int)"/>), so the samples come from p_α restricted to
+    /// the feasible set and ∇α log p_α is the untruncated one (a constant factor per α, which the step's normalisation
+    /// by max ‖G‖ absorbs only approximately). Null: every draw is scored, Algorithm 1's sampling.
+    /// </param>
     public static NasiSearchResult Run(IReadOnlyList<ArchitectureInput> arch, NasiSearchOptions options,
-        Func<int, double[], double> objective, IProgress<NasiSearchProgress>? progress = null, CancellationToken cancellationToken = default)
+        Func<int, double[], double> objective, IProgress<NasiSearchProgress>? progress = null, CancellationToken cancellationToken = default,
+        Func<double[], bool>? feasible = null)
     {
         options.Validate();
         var clock = Stopwatch.StartNew();
@@ -48,6 +55,13 @@ public static class ScoreFunctionSearch
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var oneHot = Sample(arch, alpha, Gumbel(options.Seed, t, count));
+                for (var draw = 1; feasible is not null && !feasible(oneHot); draw++)
+                {
+                    if (draw == MaxDraws)
+                        throw new NasiException($"step {t}: {MaxDraws} draws in a row broke the constraints; the budget admits too few architectures to sample");
+                    cancellationToken.ThrowIfCancellationRequested();
+                    oneHot = Sample(arch, alpha, Gumbel(options.Seed, t, count, draw));
+                }
                 var r = objective(t, oneHot);
                 if (!double.IsFinite(r)) throw new NasiException($"the objective is {r} at step {t}: a search needs a finite score for every sampled architecture");
                 samples.Add((oneHot, r));
@@ -113,10 +127,16 @@ public static class ScoreFunctionSearch
         return oneHot;
     }
 
-    /// <summary>Standard Gumbel noise for step t: the very draws <see cref="NasiSearch.Gumbel"/> makes for the same seed.</summary>
-    public static double[] Gumbel(ulong seed, int step, int count)
+    /// <summary>How many draws a feasible sample may take before the search gives up.</summary>
+    public const int MaxDraws = 10_000;
+
+    /// <summary>
+    /// Standard Gumbel noise for step t: the very draws <see cref="NasiSearch.Gumbel"/> makes for the same seed; a
+    /// redraw k ≥ 1 (a constrained search replacing an infeasible sample) has a stream of its own.
+    /// </summary>
+    public static double[] Gumbel(ulong seed, int step, int count, int redraw = 0)
     {
-        var rng = Rng.For(seed, $"gumbel/{step}");
+        var rng = Rng.For(seed, redraw == 0 ? $"gumbel/{step}" : $"gumbel/{step}/redraw/{redraw}");
         var g = new double[count];
         for (var i = 0; i < g.Length; i++)
         {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using NasiOnnx.Engine;
+using NasiOnnx.Engine.Costs;
 using NasiOnnx.Engine.Data;
 using NasiOnnx.Engine.Graphs;
 using NasiOnnx.Engine.Metrics;
@@ -8,6 +9,7 @@ using NasiOnnx.Engine.Ntk;
 using NasiOnnx.Engine.Ranking;
 using NasiOnnx.Engine.Scoring;
 using NasiOnnx.Engine.Search;
+using NasiOnnx.Models.Nb201;
 using NasiOnnx.Models.Spaces;
 
 namespace NasiOnnx.Models.Api;
@@ -123,7 +125,11 @@ public static class Nasi
     /// NASI's Algorithm 1 on <paramref name="space"/>'s supernet; derives the architecture by the space's rule. With
     /// <see cref="NasiSearchOptions.Objective"/> another metric than <c>nasi</c> (beyond the paper): the same one-step
     /// search of E_{A∼p_α}[R(A)] with R that metric of each sampled architecture's evaluation network
-    /// (<see cref="ScoreFunctionSearch"/>; NAS-Bench-201 only).
+    /// (<see cref="ScoreFunctionSearch"/>; NAS-Bench-201 only). Under a <see cref="NasiSearchOptions.Budget"/> (beyond
+    /// the paper) the architecture returned always meets every constraint: NASI's objective derives the feasible
+    /// architecture α* ranks highest (<see cref="SearchSpace.DeriveFeasible"/>); a metric objective samples feasible
+    /// architectures only, evolves feasible ones (<see cref="RegularizedEvolution"/>) and returns the best scored.
+    /// A budget no architecture meets is refused naming the smallest cost there is.
     /// </summary>
     public static Task<SearchOutcome> SearchAsync(SearchSpace space, NasiSearchOptions? options = null, DataOptions? data = null,
         IProgress<NasiSearchProgress>? progress = null, CancellationToken cancellationToken = default) =>
@@ -131,23 +137,41 @@ public static class Nasi
         {
             options ??= new NasiSearchOptions();
             options.Validate();
+            var feasibility = FeasibilityOf(space, options);
             if (!options.Objective.Equals(NasiSearchOptions.NasiObjective, StringComparison.OrdinalIgnoreCase))
-                return SearchByScore(space, options, data ?? DataOptions.Gaussian, progress, cancellationToken);
+                return SearchByScore(space, options, data ?? DataOptions.Gaussian, feasibility, progress, cancellationToken);
             var supernet = space.BuildSupernet(options.Seed);
             var signature = ModelSignature.Of(supernet, options.BatchSize, source: $"{space.Name} supernet");
             var source = (data ?? DataOptions.Smooth).Open(signature, options.Seed);
             using var search = NasiSearch.Create(supernet, space.ArchitectureInputs, options);
             var result = search.Run(source, progress, cancellationToken);
-            return new SearchOutcome(space.Name, options.Variant, space.Derive(result.Alpha), options.Samples, options.Seed,
+            var architecture = feasibility is null ? space.Derive(result.Alpha) : space.DeriveFeasible(result.Alpha, feasibility);
+            return new SearchOutcome(space.Name, options.Variant, architecture, options.Samples, options.Seed,
                 options.Mu, result.InitialNu, result.Samples[^1].Nu, result.Samples.Average(s => s.Score),
                 result.Samples.Average(s => s.Objective), result.Alpha, result.Samples.Select(s => s.Score).ToList(),
-                search.BuildSeconds, result.Seconds, result.SecondsPerSample, result.Provider);
+                search.BuildSeconds, result.Seconds, result.SecondsPerSample, result.Provider)
+            {
+                Method = feasibility is null ? "NASI Algorithm 1" : "NASI Algorithm 1 + feasible derivation (beyond the paper)",
+                Constraints = options.Budget.ToString(),
+                Cost = feasibility?.CostOf(architecture),
+            };
         }, cancellationToken);
 
-    private static SearchOutcome SearchByScore(SearchSpace space, NasiSearchOptions options, DataOptions data,
+    /// <summary>The budget's feasibility test for <paramref name="space"/>, checked to admit some architecture; null without a budget.</summary>
+    private static Feasibility? FeasibilityOf(SearchSpace space, NasiSearchOptions options)
+    {
+        if (options.Budget.IsEmpty) return null;
+        if (options.Budget.NeedsLatency)
+            throw new NasiException($"--constraint {options.Budget}: latency_ms constraints need the latency meter, which is not in this build yet");
+        var feasibility = new Feasibility(options.Budget, space.Cost);
+        space.CheckFeasible(feasibility);
+        return feasibility;
+    }
+
+    private static SearchOutcome SearchByScore(SearchSpace space, NasiSearchOptions options, DataOptions data, Feasibility? feasibility,
         IProgress<NasiSearchProgress>? progress, CancellationToken cancellationToken)
     {
-        if (space is not Nb201SearchSpace)
+        if (space is not Nb201SearchSpace nb201)
             throw new NasiException($"--objective {options.Objective}: a metric objective samples whole architectures, which only nb201 defines (not {space.Name})");
         var metric = ParseObjective(options.Objective);
         var scorer = new ModelScorer(new ScoringOptions
@@ -156,8 +180,9 @@ public static class Nasi
         });
         var column = scorer.Metrics[0];
         var scores = new Dictionary<string, double>(StringComparer.Ordinal); // a cell drawn twice is scored once
+        var scored = new List<(string Cell, double R)>(); // in the order first scored
         var provider = "";
-        double Objective(int step, double[] oneHot)
+        string CellOf(double[] oneHot)
         {
             var alpha = new Dictionary<string, double[]>(StringComparer.Ordinal);
             var offset = 0;
@@ -166,20 +191,64 @@ public static class Nasi
                 alpha[input.Name] = oneHot[offset..(offset + input.Count)];
                 offset += input.Count;
             }
-            var cell = space.Derive(alpha);
+            return space.Derive(alpha);
+        }
+        double Score(string cell)
+        {
             if (scores.TryGetValue(cell, out var known)) return known;
             var row = scorer.Score(new Candidate(cell, () => space.BuildNetwork(cell, options.Seed)), cancellationToken);
             var value = row.Metric(column);
             if (!double.IsFinite(value)) throw new NasiException($"{cell}: {column} is not available ({row.Status})");
             provider = row.Provider;
+            scored.Add((cell, value));
             return scores[cell] = value;
         }
         var clock = Stopwatch.StartNew();
-        var result = ScoreFunctionSearch.Run(space.ArchitectureInputs, options, Objective, progress, cancellationToken);
+        var evolution = options.EvolutionEvaluations;
+        Func<double[], bool>? feasible = feasibility is null ? null : oneHot => feasibility.Fits(CellOf(oneHot));
+        var result = ScoreFunctionSearch.Run(space.ArchitectureInputs, options with { Samples = options.Samples - evolution, Evolution = 0 },
+            (_, oneHot) => Score(CellOf(oneHot)), progress is null ? null : new Relay(progress, options.Samples, 0), cancellationToken, feasible);
         var values = result.Samples.Select(s => s.Score).ToList();
-        return new SearchOutcome(space.Name, options.Variant, space.Derive(result.Alpha), options.Samples, options.Seed,
+        if (evolution > 0)
+        {
+            var allowed = nb201.DeriveWithoutNone ? Enumerable.Range(1, Nb201OpNames.All.Count - 1).ToArray() : Enumerable.Range(0, Nb201OpNames.All.Count).ToArray();
+            static int[] Genome(string cell) => Nb201Cell.Parse(cell).Edges.Select(e => (int)e.Op).ToArray();
+            static string Key(int[] genome) => new Nb201Cell(genome.Select(o => (Nb201Op)o).ToArray()).ToString();
+            var relay = progress is null ? null : new Relay(progress, options.Samples, options.Samples - evolution);
+            var children = RegularizedEvolution.Run(scored.Select(s => (Genome(s.Cell), s.R)).ToList(), allowed,
+                new EvolutionOptions { Evaluations = evolution, Seed = options.Seed }, Key,
+                g => feasibility?.Fits(Key(g)) ?? true,
+                g =>
+                {
+                    var r = Score(Key(g));
+                    relay?.Report(new NasiSearchProgress(0, 0, new NasiSample(0, r, r, double.NaN, double.NaN, [], double.NaN), clock.Elapsed));
+                    return r;
+                }, cancellationToken);
+            values.AddRange(children.Select(c => c.R));
+        }
+        // Unconstrained and without evolution: α*'s derivation, the paper's one step. Otherwise the best-scored cell:
+        // every scored cell is feasible, and the proxy is what the search maximises.
+        var constrainedOrEvolved = feasibility is not null || evolution > 0;
+        var architecture = constrainedOrEvolved ? scored.Aggregate((a, b) => b.R > a.R ? b : a).Cell : space.Derive(result.Alpha);
+        var seconds = clock.Elapsed.TotalSeconds;
+        return new SearchOutcome(space.Name, options.Variant, architecture, options.Samples, options.Seed,
             options.Mu, double.NaN, double.NaN, values.Average(), values.Average(), result.Alpha, values, 0,
-            clock.Elapsed.TotalSeconds, clock.Elapsed.TotalSeconds / options.Samples, provider);
+            seconds, seconds / options.Samples, provider)
+        {
+            Method = !constrainedOrEvolved ? $"score-function step on {options.Objective} (beyond NASI)"
+                : $"{(feasibility is null ? "" : "feasible ")}sampling + score-function step on {options.Objective}, then {evolution} regularized-evolution children; the best-scored {(feasibility is null ? "" : "feasible ")}cell (beyond NASI)",
+            Constraints = options.Budget.ToString(),
+            Cost = feasibility?.CostOf(architecture),
+            Evaluated = scored.Count,
+        };
+    }
+
+    /// <summary>Reports one phase's progress as steps of the whole search: done counts from <paramref name="offset"/> out of <paramref name="total"/>.</summary>
+    private sealed class Relay(IProgress<NasiSearchProgress> inner, int total, int offset) : IProgress<NasiSearchProgress>
+    {
+        private int _done = offset;
+
+        public void Report(NasiSearchProgress value) => inner.Report(value with { Done = ++_done, Total = total });
     }
 
     private static Metric ParseObjective(string name)

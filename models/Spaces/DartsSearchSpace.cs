@@ -1,8 +1,5 @@
-using System.Collections.Concurrent;
-using NasiOnnx.Engine.Autodiff;
+using NasiOnnx.Engine;
 using NasiOnnx.Engine.Costs;
-using NasiOnnx.Engine.Graphs;
-using NasiOnnx.Engine.Proxies;
 using NasiOnnx.Engine.Search;
 using NasiOnnx.Models.Darts;
 using Onnx;
@@ -34,26 +31,75 @@ public sealed class DartsSearchSpace(DartsSupernetOptions supernet, DartsNetwork
         DartsNetwork.BuildCifar(DartsGenotype.Parse(architecture), Network with { Seed = seed });
 
     /// <summary>
-    /// Counted on the built evaluation network (<see cref="ParameterSet"/>, <see cref="FlopCount"/> at batch 1) and
-    /// cached per genotype: a DARTS network has a few million weights to draw, so a search asks for each cost once.
+    /// The sum over the genotype's pairs (<see cref="DartsEdgeCosts"/>): 21 networks built once per space, then every
+    /// genotype's cost without building it.
     /// </summary>
-    public override ArchitectureCost Cost(string architecture) =>
-        _costs.GetOrAdd(DartsGenotype.Parse(architecture).ToString(), key =>
-        {
-            var model = BuildNetwork(key, seed: 0);
-            var shapes = StaticShapes.For(model, new Dictionary<string, long[]>
-            {
-                [DartsNetwork.InputName] = [1, Network.InputChannels, Network.InputSize, Network.InputSize],
-            });
-            return new ArchitectureCost(ParameterSet.Of(model).Count, FlopCount.Macs(model, shapes));
-        });
+    public override ArchitectureCost Cost(string architecture) => EdgeCosts.Of(DartsGenotype.Parse(architecture));
 
-    private readonly ConcurrentDictionary<string, ArchitectureCost> _costs = new(StringComparer.Ordinal);
+    /// <summary>What each op adds on each kind of pair, built on first use.</summary>
+    public DartsEdgeCosts EdgeCosts => _edgeCosts.Value;
+
+    private readonly Lazy<DartsEdgeCosts> _edgeCosts = new(() => new DartsEdgeCosts(network));
 
     /// <summary>max_pool_3x3 on all eight pairs of both cells: only the fixed preprocessing, stem and head have weights.</summary>
-    public override string Cheapest { get; } = CheapestGenotype().ToString();
+    public override string Cheapest => CheapestGenotype.ToString();
 
-    private static DartsGenotype CheapestGenotype()
+    /// <inheritdoc cref="Cheapest"/>
+    public static DartsGenotype CheapestGenotype { get; } = MakeCheapest();
+
+    /// <summary>
+    /// DARTS's rule on α* − λ·penalty, the penalty of an op on a pair being what it adds to each counted cost over that
+    /// constraint's limit (flops over the cheapest network's where latency alone is limited): the rule then maximises
+    /// Σ α* − λ·penalty over the chosen pairs, exactly, node by node. λ = 0 is the unconstrained derivation; otherwise
+    /// the smallest λ found (doubling, then bisection) whose genotype fits. A large λ gives parameter-free ops
+    /// everywhere, the cheapest genotype, so a budget that passes <see cref="SearchSpace.CheckFeasible(Feasibility)"/>
+    /// always gets a genotype. A Lagrangian relaxation of the budgeted derivation, not an exact search of the space.
+    /// </summary>
+    public override string DeriveFeasible(IReadOnlyDictionary<string, double[]> alpha, Feasibility feasibility)
+    {
+        ArgumentNullException.ThrowIfNull(feasibility);
+        var normal = ToFloats(alpha, DartsSupernet.NormalWeightsName);
+        var reduce = ToFloats(alpha, DartsSupernet.ReduceWeightsName);
+        string At(double lambda) => DartsDerivation.Derive(Penalised(normal, false, lambda, feasibility.Budget), Penalised(reduce, true, lambda, feasibility.Budget)).ToString();
+        var unconstrained = At(0);
+        if (feasibility.Budget.IsEmpty || feasibility.Fits(unconstrained)) return unconstrained;
+        CheckFeasible(feasibility);
+        double lo = 0, hi = 1e-4;
+        for (var k = 0; !feasibility.Fits(At(hi)); k++)
+        {
+            if (k == 60) throw new NasiException($"--constraint {feasibility.Budget}: no penalty made the derived darts genotype fit");
+            lo = hi;
+            hi *= 2;
+        }
+        for (var i = 0; i < 16; i++)
+        {
+            var mid = (lo + hi) / 2;
+            if (feasibility.Fits(At(mid))) hi = mid;
+            else lo = mid;
+        }
+        return At(hi);
+    }
+
+    private float[] Penalised(float[] weights, bool reduction, double lambda, CostBudget budget)
+    {
+        if (lambda == 0) return weights;
+        var counted = budget.Constraints.Where(c => c.Cost != CostKind.LatencyMs).ToList();
+        var flopsScale = (double)Math.Max(1, Cost(Cheapest).Flops);
+        var result = (float[])weights.Clone();
+        for (var node = 2; node < DartsCell.StateCount; node++)
+            for (var input = 0; input < node; input++)
+                for (var op = 1; op < DartsSupernet.OpCount; op++)
+                {
+                    var added = EdgeCosts.Added((DartsOp)op, reduction, input);
+                    var penalty = counted.Count == 0
+                        ? added.Flops / flopsScale
+                        : counted.Sum(c => added.Value(c.Cost) / Math.Max(c.Limit, 1));
+                    result[DartsSupernet.EdgeIndex(node, input) * DartsSupernet.OpCount + op] -= (float)(lambda * penalty);
+                }
+        return result;
+    }
+
+    private static DartsGenotype MakeCheapest()
     {
         var edges = Enumerable.Range(2, DartsCell.NodeCount)
             .SelectMany(_ => new[] { new DartsEdge(DartsOp.MaxPool3x3, 0), new DartsEdge(DartsOp.MaxPool3x3, 1) }).ToArray();

@@ -1,3 +1,4 @@
+using NasiOnnx.Engine;
 using NasiOnnx.Engine.Costs;
 using NasiOnnx.Engine.Search;
 using NasiOnnx.Models.Nb201;
@@ -36,6 +37,37 @@ public sealed class Nb201SearchSpace(Nb201NetworkOptions supernet, Nb201NetworkO
 
     public override ModelProto BuildNetwork(string architecture, ulong seed) =>
         Nb201Network.Build(Nb201Cell.Parse(architecture), Network with { Seed = seed });
+
+    /// <summary>
+    /// The feasible cell of the highest Σ_e α*[e, op_e] (the largest product of the per-edge probabilities
+    /// softmax(α*)), among the four real ops per edge with <see cref="DeriveWithoutNone"/>: an exact search of the
+    /// 4⁶ (or 5⁶) cells, ties to the earlier cell in <see cref="Nb201Cell.All"/>'s order. Unconstrained it is
+    /// <see cref="Derive"/>'s cell. Latency is measured for at most <see cref="MaxLatencyChecks"/> cells, in that order.
+    /// </summary>
+    public override string DeriveFeasible(IReadOnlyDictionary<string, double[]> alpha, Feasibility feasibility)
+    {
+        ArgumentNullException.ThrowIfNull(feasibility);
+        var weights = ToFloats(alpha, Nb201Supernet.WeightsName);
+        if (feasibility.Budget.IsEmpty) return Derive(alpha);
+        CheckFeasible(feasibility.Budget);
+        Derive(alpha); // validates the weights (shape, finite), naming the bad entry
+        var opCount = Nb201OpNames.All.Count;
+        double Score(Nb201Cell cell) => cell.Edges.Select((e, i) => (double)weights[i * opCount + (int)e.Op]).Sum();
+        var ranked = Nb201Cell.All().Where(c => !DeriveWithoutNone || c.Edges.All(e => e.Op != Nb201Op.None))
+            .Select(c => (Cell: c, Score: Score(c))).OrderByDescending(x => x.Score);
+        var measuredBefore = feasibility.Measured;
+        foreach (var (cell, _) in ranked)
+        {
+            var text = cell.ToString();
+            if (feasibility.Fits(text)) return text;
+            if (feasibility.Measured - measuredBefore >= MaxLatencyChecks)
+                throw new NasiException($"--constraint {feasibility.Budget}: none of the {MaxLatencyChecks} cells of highest α* that meet the counted constraints meets the latency one");
+        }
+        throw new NasiException($"--constraint {feasibility.Budget}: no nb201 cell meets every constraint");
+    }
+
+    /// <summary>How many latencies <see cref="DeriveFeasible"/> measures before it gives up.</summary>
+    public const int MaxLatencyChecks = 200;
 
     /// <summary>Both counts in closed form (<see cref="Nb201Network.ParameterCount"/>, <see cref="Nb201Network.MacCount"/>): cheaper than a cache lookup.</summary>
     public override ArchitectureCost Cost(string architecture) => Cost(Nb201Cell.Parse(architecture));

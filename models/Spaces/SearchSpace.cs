@@ -26,6 +26,14 @@ public abstract class SearchSpace
     public abstract ModelProto BuildNetwork(string architecture, ulong seed);
 
     /// <summary>
+    /// The architecture α* selects among those that <paramref name="feasibility"/> admits (beyond the paper, which
+    /// derives without constraints): the space's own rule where its choice fits, else the feasible architecture that
+    /// rule scores highest (<see cref="Nb201SearchSpace"/>: exactly; <see cref="DartsSearchSpace"/>: by a Lagrangian
+    /// cost penalty on α). Throws a <see cref="NasiException"/> naming the budget when none is found.
+    /// </summary>
+    public abstract string DeriveFeasible(IReadOnlyDictionary<string, double[]> alpha, Feasibility feasibility);
+
+    /// <summary>
     /// The counted costs of <paramref name="architecture"/>'s evaluation network: parameters and multiply-accumulates
     /// per sample (no latency: that is measured, <c>LatencyMeter</c>). Independent of the weights' seed.
     /// </summary>
@@ -50,6 +58,23 @@ public abstract class SearchSpace
             if (!c.IsMetBy(least))
                 throw new NasiException($"--constraint {c}: no {Name} architecture meets it; the smallest {CostConstraint.Name(c.Cost)} in the space is " +
                                         $"{least.Value(c.Cost):F0} ({Cheapest})");
+    }
+
+    /// <summary>
+    /// <see cref="CheckFeasible(CostBudget)"/>, and where the budget limits latency, the cheapest architecture's
+    /// latency measured against it: when even that one is too slow, the error names its latency (the smallest that the
+    /// search can promise; a cell of more multiply-accumulates is rarely faster).
+    /// </summary>
+    public void CheckFeasible(Feasibility feasibility)
+    {
+        ArgumentNullException.ThrowIfNull(feasibility);
+        CheckFeasible(feasibility.Budget);
+        if (!feasibility.Budget.NeedsLatency) return;
+        var cost = feasibility.CostOf(Cheapest);
+        foreach (var c in feasibility.Budget.Constraints.Where(c => c.Cost == CostKind.LatencyMs))
+            if (!c.IsMetBy(cost))
+                throw new NasiException($"--constraint {c}: the cheapest {Name} architecture ({Cheapest}) takes {cost.LatencyMs:G4} ms, " +
+                                        "the smallest latency a search can promise here");
     }
 
     protected static float[] ToFloats(IReadOnlyDictionary<string, double[]> alpha, string name) =>

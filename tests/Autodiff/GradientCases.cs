@@ -84,6 +84,8 @@ public static class GradientCases
             [Attr.Int("training_mode", 1)], Bn([8, 3]), Outputs: 3);
         yield return Case("BatchNormalization inference", "BatchNormalization", Bn([4, 3, 5, 5]));
 
+        foreach (var c in ConvolutionalGradientCases.All()) yield return c;
+
         // Pooling
         yield return Case("MaxPool 2x2 stride 2", "MaxPool", [Var([2, 3, 6, 6], Sampling.Distinct)], Attr.Ints("kernel_shape", 2, 2), Attr.Ints("strides", 2, 2));
         yield return Case("MaxPool 3x3 pads 1 (overlapping)", "MaxPool", [Var([2, 3, 6, 6], Sampling.Distinct)], Attr.Ints("kernel_shape", 3, 3), Attr.Ints("pads", 1, 1, 1, 1));

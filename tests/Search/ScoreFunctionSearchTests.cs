@@ -29,6 +29,24 @@ public class ScoreFunctionSearchTests
         }
     }
 
+    [Test]
+    public void AFeasibilityTestRedrawsRefusedSamplesAndLeavesTheOthersAsTheyWere()
+    {
+        // Feasible: op 0 on edge 0. Unconstrained draws that already satisfy it are the very same; the rest are redrawn.
+        static bool Feasible(double[] a) => a[0] == 1;
+        var options = new NasiSearchOptions { Samples = 40, Seed = 6 };
+        var free = new List<double[]>();
+        var constrained = new List<double[]>();
+        ScoreFunctionSearch.Run(Arch, options, (_, a) => { free.Add(a); return a.Sum(); });
+        ScoreFunctionSearch.Run(Arch, options, (_, a) => { constrained.Add(a); return a.Sum(); }, feasible: Feasible);
+        Assert.That(constrained.All(Feasible), Is.True);
+        Assert.That(free.All(Feasible), Is.False, "the constraint binds");
+        for (var t = 0; t < free.Count; t++)
+            if (Feasible(free[t])) Assert.That(constrained[t], Is.EqualTo(free[t]), $"step {t}");
+        var e = Assert.Throws<NasiException>(() => ScoreFunctionSearch.Run(Arch, options, (_, a) => 0, feasible: _ => false))!;
+        Assert.That(e.Message, Does.Contain("broke the constraints"));
+    }
+
     /// <summary>R adds a per-edge value of the chosen op plus noise: with enough samples the search finds each edge's best op.</summary>
     [Test]
     public void FindsTheBestOpOfEveryEdgeOfAnAdditiveObjective()

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using NasiOnnx.Engine;
+using NasiOnnx.Engine.Costs;
 using NasiOnnx.Engine.Data;
 using NasiOnnx.Engine.Runtime;
 using NasiOnnx.Engine.Search;
@@ -34,9 +35,11 @@ public sealed class SearchCliOptions
     public Option<string> Objective { get; } = new("--objective") { Description = "nasi (NASI's R on the supernet) or a metric name: the same one-step search over sampled architectures scored by that metric (beyond the paper; nb201).", DefaultValueFactory = _ => "nasi" };
     public Option<int> Rounds { get; } = new("--rounds") { Description = "Metric objectives: the T samples in this many rounds, α stepping by ξ·Δ* after each (1 = Algorithm 1's single step).", DefaultValueFactory = _ => 1 };
     public Option<double> Xi { get; } = new("--xi") { Description = "ξ, the step of Δ* (per round with --rounds).", DefaultValueFactory = _ => 1.0 };
+    public Option<string[]> Constraint { get; } = new("--constraint") { Description = "A budget the chosen architecture must meet, COST<=LIMIT with COST params, flops (multiply-accumulates) or latency_ms; repeat for several (beyond the paper: NASI's objective derives the feasible architecture α* ranks highest, a metric objective samples and evolves feasible ones).", DefaultValueFactory = _ => [] };
+    public Option<int?> Evolution { get; } = new("--evolution") { Description = "Metric objectives: how many of the T evaluations go to regularized evolution over (feasible) cells after the sampled ones (default: T/2 with a --constraint, else 0)." };
     public Option<FileInfo?> Truth { get; } = new("--truth") { Description = "NAS-Bench-201 accuracy table (e.g. ../shared/nb201/nb201_all.csv): after the search has ended, print the chosen cell's accuracies and ranks." };
 
-    public IEnumerable<Option> All => [Space, Variant, Batch, Mu, Nu, NuQuantile, Calibration, Tau, Mixing, Derive, Channels, Depth, Data, LabelFile, Labels, Objective, Rounds, Xi, Threads, Spin, Provider, Truth];
+    public IEnumerable<Option> All => [Space, Variant, Batch, Mu, Nu, NuQuantile, Calibration, Tau, Mixing, Derive, Channels, Depth, Data, LabelFile, Labels, Objective, Rounds, Xi, Constraint, Evolution, Threads, Spin, Provider, Truth];
 
     public void AddTo(Command command)
     {
@@ -91,6 +94,8 @@ public sealed class SearchCliOptions
             Rounds = parse.GetValue(Rounds),
             Xi = parse.GetValue(Xi),
             Seed = seed,
+            Budget = CostBudget.Parse(parse.GetValue(Constraint) ?? []),
+            Evolution = parse.GetValue(Evolution),
             Runtime = new RuntimeOptions
             {
                 Provider = ScoringCliOptions.ParseProvider(parse.GetValue(Provider)!),
@@ -124,7 +129,10 @@ public sealed class SearchCliOptions
         o.Nu is { } nu ? F("nu", nu) : F("nu-quantile", o.NuQuantile), $"calibration={o.CalibrationSamples}", F("tau", o.Tau), $"mixing={(o.SqrtMixing ? "sqrt" : "linear")}", $"derive={(space is Nb201SearchSpace { DeriveWithoutNone: true } ? "no-none" : "argmax")}",
         $"C={parse.GetValue(Channels)?.ToString(CultureInfo.InvariantCulture) ?? "default"}",
         $"N={parse.GetValue(Depth)?.ToString(CultureInfo.InvariantCulture) ?? "default"}",
-        $"data={DataSpecOf(parse)}", $"labels={parse.GetValue(Labels) ?? "default"}", $"objective={o.Objective}", $"rounds={o.Rounds}", F("xi", o.Xi));
+        $"data={DataSpecOf(parse)}", $"labels={parse.GetValue(Labels) ?? "default"}", $"objective={o.Objective}", $"rounds={o.Rounds}", F("xi", o.Xi))
+        // Budgets and evolution came later: left out when unused, so an older study's settings still match.
+        + (o.Budget.IsEmpty ? "" : $" constraints={string.Join(',', o.Budget.Constraints)}")
+        + (o.Evolution is { } e ? $" evolution={e}" : "");
 
     private string DataSpecOf(ParseResult parse) => parse.GetValue(Data) ??
         (parse.GetValue(Objective)!.Equals(NasiSearchOptions.NasiObjective, StringComparison.OrdinalIgnoreCase) ? DataSpec.Smooth : DataSpec.Gaussian);

@@ -52,6 +52,13 @@ public static class SearchCommand
                 io.Out.WriteLine($"objective      {options.Objective} of each sampled cell, score-function estimate, {options.Rounds} round(s), ξ = {options.Xi} (beyond NASI)");
                 io.Out.WriteLine($"score          mean {summary.MeanScore:G6} over {options.Samples} samples");
             }
+            if (summary.Constraints != "none")
+            {
+                io.Out.WriteLine($"method         {summary.Method}");
+                io.Out.WriteLine($"constraints    {summary.Constraints}");
+                if (summary.Cost is { } cost)
+                    io.Out.WriteLine($"cost           params {cost.Params:N0}, flops {cost.Flops:N0}{(cost.LatencyMs is { } ms ? $", latency {ms:G4} ms" : "")}");
+            }
             io.Out.WriteLine($"time           {summary.BuildSeconds + summary.SearchSeconds:F1} s ({summary.BuildSeconds:F1} s building, {summary.SecondsPerSample:F2} s per G_t) on {summary.Provider}");
             if (truth is not null) io.Out.WriteLine($"accuracy       {LookupCommand.Describe(truth)}");
             if (exported is not null) io.Out.WriteLine($"exported       {exported}");

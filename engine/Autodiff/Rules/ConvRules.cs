@@ -78,7 +78,7 @@ internal static class ConvRules
     /// (Strided Slices per offset and a Concat cost twice the copies; a GEMM per sample plus a sum over samples,
     /// a one-hot Conv for im2col, or dY as an output-sized Conv kernel all ran slower on ONNX Runtime's CPU kernels.)
     /// </summary>
-    private static string WeightGradient(GradientContext ctx, string x, string dy, long[] xShape, long[] wShape, long[] yShape,
+    internal static string WeightGradient(GradientContext ctx, string x, string dy, long[] xShape, long[] wShape, long[] yShape,
         ConvGeometry geometry, long group)
     {
         var (n, c, m) = (xShape[0], xShape[1], yShape[1]);

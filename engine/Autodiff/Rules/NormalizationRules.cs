@@ -80,4 +80,35 @@ internal static class NormalizationRules
         if (ctx.Needs(node, 2)) grads[2] = ctx.Reshape(sumDy, [channels]);
         return grads;
     }
+
+    /// <summary>
+    /// InstanceNormalization(X [N,C,…], γ [C], β [C]): per sample and channel, x̂ = (x − μ)/σ over the spatial axes,
+    /// y = γ·x̂ + β. As for LayerNorm over those axes, with g = dy·γ: dx = (g − mean(g) − x̂·mean(g·x̂)) / σ;
+    /// dγ = Σ dy·x̂ and dβ = Σ dy over batch and space.
+    /// </summary>
+    public static string?[] InstanceNormalization(GradientContext ctx, NodeProto node, IReadOnlyList<string?> dy)
+    {
+        var (x, scale) = (node.Input[0], node.Input[1]);
+        var shape = ctx.Shape(x);
+        if (shape.Length < 3) throw GradientContext.Unsupported(node, $"an input of rank {shape.Length} (InstanceNormalization needs spatial axes)");
+        var channels = shape[1];
+        long[] perChannel = [1, channels, .. Enumerable.Repeat(1L, shape.Length - 2)];
+        var spatial = Enumerable.Range(2, shape.Length - 2).Select(a => (long)a).ToArray();
+        var centered = ctx.Node("Sub", [x, ctx.ReduceMean(x, spatial, keepDims: true)]);
+        var variance = ctx.ReduceMean(ctx.Node("Mul", [centered, centered]), spatial, keepDims: true);
+        var inverseStd = ctx.Node("Reciprocal", [ctx.Node("Sqrt", [ctx.Node("Add", [variance, ctx.Scalar(node.GetFloat("epsilon", 1e-5f))])])]);
+        var normalized = ctx.Node("Mul", [centered, inverseStd]);
+        var grads = new string?[node.Input.Count];
+        if (ctx.Needs(node, 0))
+        {
+            var g = ctx.Node("Mul", [dy[0]!, ctx.Reshape(scale, perChannel)]);
+            var meanG = ctx.ReduceMean(g, spatial, keepDims: true);
+            var meanGx = ctx.ReduceMean(ctx.Node("Mul", [g, normalized]), spatial, keepDims: true);
+            grads[0] = ctx.Node("Mul", [ctx.Node("Sub", [ctx.Node("Sub", [g, meanG]), ctx.Node("Mul", [normalized, meanGx])]), inverseStd]);
+        }
+        var axes = ConvRules.SumAxes(shape.Length);
+        if (ctx.Needs(node, 1)) grads[1] = ctx.ReduceSum(ctx.Node("Mul", [dy[0]!, normalized]), axes, keepDims: false);
+        if (ctx.Needs(node, 2)) grads[2] = ctx.ReduceSum(dy[0]!, axes, keepDims: false);
+        return grads;
+    }
 }

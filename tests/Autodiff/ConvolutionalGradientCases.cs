@@ -1,0 +1,39 @@
+using NasiOnnx.Engine.Graphs;
+using Onnx;
+using static NasiOnnx.Tests.Autodiff.CaseInput;
+
+namespace NasiOnnx.Tests.Autodiff;
+
+/// <summary>Rows of the gradient check table for the convolutional ops of issue 25 (ConvTranspose, instance and
+/// group normalisation, Resize, depth/space rearrangements, Lp norms and pools), in their attribute variants.</summary>
+public static class ConvolutionalGradientCases
+{
+    private static GradientCase Case(string name, string op, CaseInput[] inputs, params AttributeProto[] attributes) =>
+        new(name, op, attributes, inputs);
+
+    public static IEnumerable<GradientCase> All()
+    {
+        // ConvTranspose: X [2, C, s, s], W [C, M/g, k, k], B [M]
+        CaseInput[] Ct(long c, long mPerGroup, long k, long size = 4, long m = -1, bool bias = true) =>
+            bias ? [Var([2, c, size, size]), Var([c, mPerGroup, k, k]), Var([m < 0 ? mPerGroup : m])] : [Var([2, c, size, size]), Var([c, mPerGroup, k, k])];
+        yield return Case("ConvTranspose 3x3", "ConvTranspose", Ct(3, 4, 3));
+        yield return Case("ConvTranspose 3x3 pads 1", "ConvTranspose", Ct(3, 4, 3), Attr.Ints("pads", 1, 1, 1, 1));
+        yield return Case("ConvTranspose 2x2 stride 2 (upsampling)", "ConvTranspose", Ct(3, 4, 2), Attr.Ints("strides", 2, 2));
+        yield return Case("ConvTranspose 3x3 stride 2 pads 1 output_padding 1", "ConvTranspose", Ct(3, 4, 3),
+            Attr.Ints("strides", 2, 2), Attr.Ints("pads", 1, 1, 1, 1), Attr.Ints("output_padding", 1, 1));
+        yield return Case("ConvTranspose asymmetric pads dilation 2", "ConvTranspose", Ct(3, 4, 3), Attr.Ints("dilations", 2, 2), Attr.Ints("pads", 0, 1, 2, 1));
+        yield return Case("ConvTranspose groups 2 stride 2", "ConvTranspose", Ct(4, 3, 3, m: 6), Attr.Int("group", 2), Attr.Ints("strides", 2, 2), Attr.Ints("pads", 1, 1, 1, 1));
+        yield return Case("ConvTranspose depthwise", "ConvTranspose", Ct(4, 1, 3, m: 4), Attr.Int("group", 4), Attr.Ints("pads", 1, 1, 1, 1));
+        yield return Case("ConvTranspose no bias stride 3", "ConvTranspose", Ct(3, 4, 3, bias: false), Attr.Ints("strides", 3, 2));
+        yield return Case("ConvTranspose output_shape", "ConvTranspose", Ct(3, 4, 3), Attr.Ints("strides", 2, 2), Attr.Ints("output_shape", 8, 7));
+        yield return Case("ConvTranspose auto_pad SAME_UPPER stride 2", "ConvTranspose", Ct(3, 4, 3), Attr.String("auto_pad", "SAME_UPPER"), Attr.Ints("strides", 2, 2));
+        yield return Case("ConvTranspose auto_pad SAME_LOWER stride 2", "ConvTranspose", Ct(3, 4, 3), Attr.String("auto_pad", "SAME_LOWER"), Attr.Ints("strides", 2, 2));
+        yield return Case("ConvTranspose auto_pad VALID", "ConvTranspose", Ct(3, 4, 2), Attr.String("auto_pad", "VALID"), Attr.Ints("strides", 2, 2));
+        yield return Case("ConvTranspose 1-D stride 2 output_padding 1", "ConvTranspose", [Var([2, 3, 5]), Var([3, 4, 3]), Var([4])],
+            Attr.Ints("strides", 2), Attr.Ints("pads", 1, 1), Attr.Ints("output_padding", 1));
+
+        // Instance normalisation: statistics per sample and channel
+        yield return Case("InstanceNormalization", "InstanceNormalization", [Var([2, 3, 4, 5]), Var([3]), Var([3])]);
+        yield return Case("InstanceNormalization 1-D epsilon", "InstanceNormalization", [Var([3, 2, 6]), Var([2]), Var([2])], Attr.Float("epsilon", 1e-2f));
+    }
+}
