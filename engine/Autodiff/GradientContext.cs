@@ -180,6 +180,15 @@ public sealed class GradientContext
         return _intValues.GetValueOrDefault(value); // one of Ints' own, which a rule's emitted nodes may read
     }
 
+    /// <summary>The values of a float constant (initializer or Constant node), or null when not constant.</summary>
+    public float[]? ConstantFloats(string value)
+    {
+        if (value.Length == 0) return null;
+        if (_initializers.TryGetValue(value, out var t) || _constantNodes.TryGetValue(value, out t))
+            return t.DataType == (int)ElementType.Float ? TensorData.ReadFloats(t) : null;
+        return null;
+    }
+
     /// <summary>The value of a scalar bool constant input, or null when absent or not constant.</summary>
     public bool? ConstantBool(string value)
     {

@@ -38,6 +38,7 @@ public static class GradientRules
         ["MaxPool"] = PoolRules.MaxPool,
         ["AveragePool"] = PoolRules.AveragePool,
         ["GlobalAveragePool"] = PoolRules.GlobalAveragePool,
+        ["Resize"] = ResizeRules.Resize,                  // roi, scales, sizes: none (must be constant); Upsample becomes Resize
 
         // Normalisation
         ["BatchNormalization"] = NormalizationRules.BatchNormalization, // input_mean, input_var: none

@@ -16,7 +16,7 @@ namespace NasiOnnx.Engine.Autodiff;
 internal static class ShapeInference
 {
     /// <summary>A value's static type and shape, and its elements when it is a small int64 constant.</summary>
-    private sealed record Info(ElementType Type, long[] Shape, long[]? Value = null);
+    private sealed record Info(ElementType Type, long[] Shape, long[]? Value = null, float[]? Floats = null);
 
     private delegate Info[]? Rule(NodeProto node, Info?[] inputs, Func<string, Info?> lookup);
 
@@ -32,7 +32,8 @@ internal static class ShapeInference
         {
             var type = (ElementType)t.DataType;
             long[]? value = type == ElementType.Int64 && Tensor.Count(t.Dims) <= ValueLimit ? TensorData.ReadInt64s(t) : null;
-            known[t.Name] = new Info(type, t.Dims.ToArray(), value);
+            float[]? floats = type == ElementType.Float && Tensor.Count(t.Dims) <= ValueLimit && t.Dims.Count == 1 ? TensorData.ReadFloats(t) : null; // Resize's scales
+            known[t.Name] = new Info(type, t.Dims.ToArray(), value, floats);
         }
         foreach (var input in graph.Input)
         {
@@ -71,7 +72,7 @@ internal static class ShapeInference
                     known[node.Output[0]] = new Info(x.Type, [x.Shape[1] * Tensor.Count(kernel), x.Shape[0] * Tensor.Count(output)]);
                     continue;
                 }
-                known[node.Output[0]] = x with { Value = null }; // BatchNormalizationGrad's dX, ReluGrad's dX
+                known[node.Output[0]] = x with { Value = null, Floats = null }; // BatchNormalizationGrad's dX, ReluGrad's dX
                 for (var k = 1; k < node.Output.Count; k++) known[node.Output[k]] = new Info(x.Type, [x.Shape[1]]); // dScale, dBias
                 continue;
             }
@@ -129,9 +130,9 @@ internal static class ShapeInference
                      "Clip", "Softmax", "LogSoftmax", "Elu", "Selu", "HardSigmoid", "HardSwish", "Softplus", "Erf", "Floor", "Ceil",
                      "Round", "Not", "Gelu", "PRelu", "LRN",
                  })
-            rules[op] = (n, i, _) => [i[0]! with { Value = n.OpType == "Identity" ? i[0]!.Value : null }];
-        rules["Dropout"] = (n, i, _) => [i[0]! with { Value = null }, new Info(ElementType.Bool, i[0]!.Shape)];
-        rules["ScatterElements"] = (n, i, _) => [i[0]! with { Value = null }];
+            rules[op] = (n, i, _) => [i[0]! with { Value = n.OpType == "Identity" ? i[0]!.Value : null, Floats = n.OpType == "Identity" ? i[0]!.Floats : null }];
+        rules["Dropout"] = (n, i, _) => [i[0]! with { Value = null, Floats = null }, new Info(ElementType.Bool, i[0]!.Shape)];
+        rules["ScatterElements"] = (n, i, _) => [i[0]! with { Value = null, Floats = null }];
         rules["GatherElements"] = (n, i, _) => [new Info(i[0]!.Type, i[1]!.Shape)]; // the indices' shape, the data's type
         rules["Cast"] = (n, i, _) => [new Info((ElementType)n.GetInt("to", 0), i[0]!.Shape,
             (ElementType)n.GetInt("to", 0) == ElementType.Int64 ? i[0]!.Value : null)];
@@ -141,6 +142,7 @@ internal static class ShapeInference
             rules[op] = (n, i, _) => [new Info(ElementType.Bool, Broadcast(i.Select(x => x!.Shape)))];
         rules["Where"] = (n, i, _) => [new Info(i[1]!.Type, Broadcast(i.Select(x => x!.Shape)))];
         rules["Conv"] = Conv;
+        rules["Resize"] = Resize;
         rules["ConvTranspose"] = ConvTranspose;
         rules["MaxPool"] = Pool;
         rules["AveragePool"] = Pool;
@@ -150,10 +152,10 @@ internal static class ShapeInference
         rules["BatchNormalization"] = (n, i, _) =>
         {
             var stats = new Info(i[0]!.Type, [i[0]!.Shape[1]]);
-            return [i[0]! with { Value = null }, stats, stats];
+            return [i[0]! with { Value = null, Floats = null }, stats, stats];
         };
-        rules["InstanceNormalization"] = (n, i, _) => [i[0]! with { Value = null }];
-        rules["LayerNormalization"] = (n, i, _) => n.Output.Count > 1 ? null : [i[0]! with { Value = null }];
+        rules["InstanceNormalization"] = (n, i, _) => [i[0]! with { Value = null, Floats = null }];
+        rules["LayerNormalization"] = (n, i, _) => n.Output.Count > 1 ? null : [i[0]! with { Value = null, Floats = null }];
         rules["Gemm"] = Gemm;
         foreach (var op in new[] { "LSTM", "GRU", "RNN" }) rules[op] = Recurrent; // issue 25
         rules["MatMul"] = MatMul;
@@ -301,6 +303,16 @@ internal static class ShapeInference
     }
 
     private static long CeilWindows(long span, long stride) => span < 0 ? 0 : (span + stride - 1) / stride + 1;
+
+    /// <summary>Resize: the sizes, or ⌊in · scale⌋ in float as ONNX Runtime computes it.</summary>
+    private static Info[]? Resize(NodeProto n, Info?[] i, Func<string, Info?> _)
+    {
+        var x = i[0]!.Shape;
+        if (i.Length > 3 && i[3]?.Value is { } sizes && sizes.Length == x.Length) return [new Info(i[0]!.Type, sizes)];
+        if (i.Length > 2 && i[2]?.Floats is { } scales && scales.Length == x.Length)
+            return [new Info(i[0]!.Type, x.Select((d, k) => (long)(scales[k] * (float)d)).ToArray())];
+        return null;
+    }
 
     private static Info[] GlobalPool(NodeProto n, Info?[] i, Func<string, Info?> _)
     {
@@ -469,7 +481,7 @@ internal static class ShapeInference
         var keep = n.GetInt("keepdims", 1) != 0;
         if (axes is null || axes.Length == 0)
         {
-            if (n.GetInt("noop_with_empty_axes", 0) != 0) return [i[0]! with { Value = null }];
+            if (n.GetInt("noop_with_empty_axes", 0) != 0) return [i[0]! with { Value = null, Floats = null }];
             axes = Enumerable.Range(0, x.Length).Select(a => (long)a).ToArray();
         }
         var set = axes.Select(a => Normalize(a, x.Length)).ToHashSet();
@@ -546,7 +558,7 @@ internal static class ShapeInference
     {
         var scores = i[0]!;
         var loss = n.GetString("reduction", "mean") == "none" ? new Info(scores.Type, i[1]!.Shape) : new Info(scores.Type, []);
-        return [loss, scores with { Value = null }];
+        return [loss, scores with { Value = null, Floats = null }];
     }
 
     // ---- helpers ----------------------------------------------------------------------------------------------

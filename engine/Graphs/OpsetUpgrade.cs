@@ -57,6 +57,15 @@ public static class OpsetUpgrade
                     Remove(node, "spatial");
                     graph.Node.Add(node);
                     break;
+                case "Upsample" or "Resize" when opset < 11:
+                    graph.Node.Add(LegacyResize(builder, graph, node, opset, source));
+                    break;
+                case "Resize":
+                    // 11–16 are 13's Resize (13 only made roi and scales optional) except for a mode 13 dropped.
+                    if (node.GetString("coordinate_transformation_mode", "half_pixel") == "tf_half_pixel_for_nn")
+                        throw Refuse(source, node, opset, "coordinate_transformation_mode 'tf_half_pixel_for_nn' has no opset-17 form");
+                    graph.Node.Add(node);
+                    break;
                 case "Dropout":
                     // An inference-time Dropout is the identity; keep it one without the ratio attribute of opset < 12.
                     if (node.Output.Count > 1 && node.Output[1].Length > 0) throw Refuse(source, node, opset, "its mask output is used");
@@ -166,6 +175,40 @@ public static class OpsetUpgrade
         }
         foreach (var import in model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx")) import.Version = Target;
         return opset;
+    }
+
+    /// <summary>
+    /// Upsample (7: scales attribute; 9: scales input) and Resize 10 as Resize 13: what ONNX Runtime runs for them is
+    /// the asymmetric transform x / scale, with nearest indices truncated when upsampling and rounded up when
+    /// downsampling (its 'simple' mode), i.e. nearest_mode floor or ceil; an axis kept (scale 1) reads the same
+    /// either way, so only up- and downsampling in one node is refused.
+    /// </summary>
+    private static NodeProto LegacyResize(GraphBuilder builder, GraphProto graph, NodeProto node, long opset, string source)
+    {
+        string scales;
+        float[]? values;
+        if (node.GetFloats("scales") is { } attribute)
+        {
+            values = attribute;
+            scales = builder.FloatConstant("upgrade/scales", attribute, attribute.Length);
+        }
+        else
+        {
+            if (node.Input.Count < 2 || node.Input[1].Length == 0) throw Refuse(source, node, opset, "it has no scales");
+            scales = node.Input[1];
+            values = graph.Initializer.FirstOrDefault(t => t.Name == scales) is { } t ? TensorData.ReadFloats(t) : null;
+        }
+        var mode = node.GetString("mode", "nearest");
+        if (mode == "bilinear") mode = "linear";
+        if (mode is not ("nearest" or "linear")) throw Refuse(source, node, opset, $"mode '{mode}'");
+        List<AttributeProto> attributes = [Attr.String("mode", mode), Attr.String("coordinate_transformation_mode", "asymmetric")];
+        if (mode == "nearest")
+        {
+            if (values is null) throw Refuse(source, node, opset, "its scales are not a constant, so its nearest rounding is unknown");
+            if (values.Any(v => v < 1) && values.Any(v => v > 1)) throw Refuse(source, node, opset, "it upsamples and downsamples at once");
+            attributes.Add(Attr.String("nearest_mode", values.Any(v => v < 1) ? "ceil" : "floor"));
+        }
+        return Rebuild(node, "Resize", [node.Input[0], "", scales], attributes);
     }
 
     private static NodeProto AttributeToInput(GraphBuilder builder, NodeProto node, string attribute, int appendAt, bool keepAllOutputs = false)

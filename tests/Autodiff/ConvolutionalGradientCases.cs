@@ -35,5 +35,27 @@ public static class ConvolutionalGradientCases
         // Instance normalisation: statistics per sample and channel
         yield return Case("InstanceNormalization", "InstanceNormalization", [Var([2, 3, 4, 5]), Var([3]), Var([3])]);
         yield return Case("InstanceNormalization 1-D epsilon", "InstanceNormalization", [Var([3, 2, 6]), Var([2]), Var([2])], Attr.Float("epsilon", 1e-2f));
+
+        // Resize: X [2, 3, 4, 5], roi absent, then scales or sizes; linear in X, so every mode's check is exact
+        long[] x4 = [2, 3, 4, 5];
+        CaseInput Scales(params float[] s) => Const([s.Length], (_, v) => s.CopyTo(v, 0));
+        CaseInput[] ByScales(params float[] s) => [Var(x4), None, Scales(s)];
+        CaseInput[] BySizes(params long[] s) => [Var(x4), None, None, Int64(s)];
+        AttributeProto[] Modes(string mode, string transform, string? nearest = null) => nearest is null
+            ? [Attr.String("mode", mode), Attr.String("coordinate_transformation_mode", transform)]
+            : [Attr.String("mode", mode), Attr.String("coordinate_transformation_mode", transform), Attr.String("nearest_mode", nearest)];
+        yield return Case("Resize nearest asymmetric floor x2", "Resize", ByScales(1, 1, 2, 2), Modes("nearest", "asymmetric", "floor"));
+        yield return Case("Resize nearest (defaults) scales 2, 3", "Resize", ByScales(1, 1, 2, 3));
+        yield return Case("Resize nearest half_pixel round_prefer_ceil sizes", "Resize", BySizes(2, 3, 7, 9), Modes("nearest", "half_pixel", "round_prefer_ceil"));
+        yield return Case("Resize nearest half_pixel round_prefer_floor sizes", "Resize", BySizes(2, 3, 7, 9), Modes("nearest", "half_pixel", "round_prefer_floor"));
+        yield return Case("Resize nearest align_corners ceil downsampling", "Resize", BySizes(2, 3, 3, 4), Modes("nearest", "align_corners", "ceil"));
+        yield return Case("Resize nearest pytorch_half_pixel floor scales 0.5, 1.5", "Resize", ByScales(1, 1, 0.5f, 1.5f), Modes("nearest", "pytorch_half_pixel", "floor"));
+        yield return Case("Resize nearest asymmetric round_prefer_floor scales 1.5", "Resize", ByScales(1, 1, 1.5f, 1.5f), Modes("nearest", "asymmetric", "round_prefer_floor"));
+        yield return Case("Resize linear half_pixel x2", "Resize", ByScales(1, 1, 2, 2), Modes("linear", "half_pixel"));
+        yield return Case("Resize linear asymmetric sizes", "Resize", BySizes(2, 3, 7, 8), Modes("linear", "asymmetric"));
+        yield return Case("Resize linear align_corners x2", "Resize", ByScales(1, 1, 2, 2), Modes("linear", "align_corners"));
+        yield return Case("Resize linear pytorch_half_pixel sizes down and up", "Resize", BySizes(2, 3, 3, 9), Modes("linear", "pytorch_half_pixel"));
+        yield return Case("Resize linear pytorch_half_pixel to extent 1", "Resize", BySizes(2, 3, 1, 6), Modes("linear", "pytorch_half_pixel"));
+        yield return Case("Resize linear half_pixel 3-D input", "Resize", [Var([2, 3, 5]), None, Scales(1, 1, 2.5f)], Modes("linear", "half_pixel"));
     }
 }

@@ -77,10 +77,42 @@ public class OpsetUpgradeTests
     {
         var g = GraphBuilder.Create("old_resize", opset: 9);
         var x = g.Input("input", ElementType.Float, 1, 3, 4, 4);
-        var y = g.Node("Upsample", [x, g.FloatConstant("scales", [1, 1, 2, 2], 4)]);
-        g.Output(y, ElementType.Float, [1, 3, 8, 8]);
+        var y = g.Node("Upsample", [x, g.FloatConstant("scales", [1, 1, 2, 0.5f], 4)]);
+        g.Output(y, ElementType.Float, [1, 3, 8, 2]);
         var ex = Assert.Throws<GraphException>(() => OpsetUpgrade.ToOpset17(g.Model, "old.onnx"));
-        Assert.That(ex!.Message, Does.StartWith("old.onnx: cannot upgrade Upsample node").And.Contain("opset 9"));
+        Assert.That(ex!.Message, Does.StartWith("old.onnx: cannot upgrade Upsample node").And.Contain("opset 9").And.Contain("upsamples and downsamples"));
+    }
+
+    /// <summary>Upsample 7 (scales attribute) and 9, and Resize 10, as opset-13 Resize: the same outputs as ONNX
+    /// Runtime gives for the legacy op, for nearest up- and downsampling and linear.</summary>
+    [TestCase(7, "nearest", new[] { 1f, 1, 2, 3 })]
+    [TestCase(9, "nearest", new[] { 1f, 1, 2.5f, 1.5f })]
+    [TestCase(9, "linear", new[] { 1f, 1, 2, 1.5f })]
+    [TestCase(10, "nearest", new[] { 1f, 1, 0.5f, 0.6f })]
+    [TestCase(10, "linear", new[] { 1f, 1, 0.5f, 2.5f })]
+    public void LegacyUpsamplingBecomesResizeWithTheSameOutputs(int opset, string mode, float[] scales)
+    {
+        var g = GraphBuilder.Create($"upsample{opset}", opset: opset);
+        var x = g.Input("input", ElementType.Float, 2, 3, 5, 5);
+        var op = opset == 10 ? "Resize" : "Upsample";
+        var y = opset == 7
+            ? g.Node(op, [x], Attr.Floats("scales", scales), Attr.String("mode", mode))
+            : g.Node(op, [x, g.FloatConstant("scales", scales, 4)], Attr.String("mode", mode));
+        g.Output(y, ElementType.Float);
+        var upgraded = g.Model.Clone();
+        Assert.That(OpsetUpgrade.ToOpset17(upgraded), Is.EqualTo(opset));
+        Assert.That(upgraded.Graph.Node.Single(n => n.Output[0] == y).OpType, Is.EqualTo("Resize"));
+        var input = Tensor.Zeros(2, 3, 5, 5);
+        new Rng(3).FillGaussian(input.Data);
+        var cpu = new RuntimeOptions { Provider = ExecutionProvider.Cpu };
+        Tensor Run(ModelProto m)
+        {
+            using var session = SessionFactory.Create(m, cpu);
+            return session.Run(new Dictionary<string, Tensor> { ["input"] = input }, null, [y])[0];
+        }
+        var (expected, actual) = (Run(g.Model), Run(upgraded));
+        Assert.That(actual.Shape, Is.EqualTo(expected.Shape));
+        Assert.That(actual.Data, Is.EqualTo(expected.Data).Within(1e-6));
     }
 
     /// <summary>An opset-18 classifier (torch 2.5+): ReduceMean with its axes as an input, Split with num_outputs.</summary>
