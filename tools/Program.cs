@@ -26,6 +26,7 @@ public static class Program
             LookupCommand.Create(io),
             StudyCommand.Create(io),
             FitEnsembleCommand.Create(io),
+            RegretCommand.Create(io),
         };
         var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
         try
