@@ -27,6 +27,7 @@ public static class Program
             StudyCommand.Create(io),
             FitEnsembleCommand.Create(io),
             ParetoCommand.Create(io),
+            RegretCommand.Create(io),
         };
         var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
         try

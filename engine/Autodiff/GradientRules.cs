@@ -38,11 +38,14 @@ public static class GradientRules
         ["MaxPool"] = PoolRules.MaxPool,
         ["AveragePool"] = PoolRules.AveragePool,
         ["GlobalAveragePool"] = PoolRules.GlobalAveragePool,
+        ["LpPool"] = LpRules.LpPool,
+        ["GlobalLpPool"] = LpRules.GlobalLpPool,
         ["Resize"] = ResizeRules.Resize,                  // roi, scales, sizes: none (must be constant); Upsample becomes Resize
 
         // Normalisation
         ["BatchNormalization"] = NormalizationRules.BatchNormalization, // input_mean, input_var: none
-        ["InstanceNormalization"] = NormalizationRules.InstanceNormalization,
+        ["InstanceNormalization"] = NormalizationRules.InstanceNormalization, // GroupNormalization becomes one in OpsetUpgrade
+        ["LpNormalization"] = LpRules.LpNormalization,
 
         // Data movement
         ["Flatten"] = ShapeRules.Reshape,
@@ -54,6 +57,8 @@ public static class GradientRules
         ["Squeeze"] = ShapeRules.Reshape,                 // axes: none
         ["Unsqueeze"] = ShapeRules.Reshape,               // axes: none
         ["Split"] = ReductionRules.Split,                 // split: none
+        ["DepthToSpace"] = DepthSpaceRules.DepthToSpace,
+        ["SpaceToDepth"] = DepthSpaceRules.SpaceToDepth,
 
         // Reductions
         ["ReduceSum"] = ReductionRules.ReduceSum,         // axes: none (must be constant)

@@ -149,6 +149,12 @@ internal static class ShapeInference
         rules["LpPool"] = Pool;
         rules["GlobalAveragePool"] = GlobalPool;
         rules["GlobalMaxPool"] = GlobalPool;
+        rules["GlobalLpPool"] = GlobalPool;
+        rules["LpNormalization"] = (n, i, _) => [i[0]! with { Value = null, Floats = null }];
+        rules["DepthToSpace"] = (n, i, _) => i[0]!.Shape is [var b, var c, var h, var w] && n.GetInt("blocksize", 0) is > 0 and var k
+            ? [new Info(i[0]!.Type, [b, c / (k * k), h * k, w * k])] : null;
+        rules["SpaceToDepth"] = (n, i, _) => i[0]!.Shape is [var b, var c, var h, var w] && n.GetInt("blocksize", 0) is > 0 and var k
+            ? [new Info(i[0]!.Type, [b, c * k * k, h / k, w / k])] : null;
         rules["BatchNormalization"] = (n, i, _) =>
         {
             var stats = new Info(i[0]!.Type, [i[0]!.Shape[1]]);

@@ -26,6 +26,8 @@ public static class OpsetUpgrade
         "Size", "IsNaN", "IsInf", "Celu", "Einsum", "LayerNormalization",
         // Issue 25: opset 14 added 'layout', whose default 0 is the only form of opsets 7–13.
         "LSTM", "GRU", "RNN",
+        // Issue 25: DepthToSpace's 'mode' (11) defaults to the DCR order of opset 1; the others only added types.
+        "DepthToSpace", "SpaceToDepth", "LpNormalization", "GlobalLpPool",
     };
 
     /// <summary>Reductions whose axes became an input in opset 18 (ReduceSum's did in 13).</summary>
@@ -166,7 +168,13 @@ public static class OpsetUpgrade
                     break;
                 case "AveragePool" when node.Find("dilations") is { } d && d.Ints.Any(v => v != 1):
                     throw Refuse(source, node, opset, "dilations have no opset-17 form");
-                case "LpPool" or "ScatterElements" or "ScatterND" or "GroupNormalization" or "Col2Im" or "CenterCropPad" or "Gelu"
+                case "LpPool":
+                    if (node.GetInt("ceil_mode", 0) != 0 || node.GetInts("dilations") is { } dilations && dilations.Any(v => v != 1))
+                        throw Refuse(source, node, opset, "ceil_mode and dilations have no opset-17 form");
+                    Remove(node, "ceil_mode");
+                    Remove(node, "dilations");
+                    break;
+                case "ScatterElements" or "ScatterND" or "GroupNormalization" or "Col2Im" or "CenterCropPad" or "Gelu"
                     or "BitwiseAnd" or "BitwiseOr" or "BitwiseXor" or "BitwiseNot" or "Mish" or "DFT" or "GridSample" or "AffineGrid"
                     or "ImageDecoder" or "StringConcat" or "StringSplit" or "RegexFullMatch" or "OptionalHasElement" or "OptionalGetElement"
                     or "DeformConv" or "If" or "Loop" or "Scan" or "QuantizeLinear" or "DequantizeLinear" or "QLinearMatMul":

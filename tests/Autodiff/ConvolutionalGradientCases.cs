@@ -1,4 +1,5 @@
 using NasiOnnx.Engine.Graphs;
+using NasiOnnx.Engine.Init;
 using Onnx;
 using static NasiOnnx.Tests.Autodiff.CaseInput;
 
@@ -57,5 +58,32 @@ public static class ConvolutionalGradientCases
         yield return Case("Resize linear pytorch_half_pixel sizes down and up", "Resize", BySizes(2, 3, 3, 9), Modes("linear", "pytorch_half_pixel"));
         yield return Case("Resize linear pytorch_half_pixel to extent 1", "Resize", BySizes(2, 3, 1, 6), Modes("linear", "pytorch_half_pixel"));
         yield return Case("Resize linear half_pixel 3-D input", "Resize", [Var([2, 3, 5]), None, Scales(1, 1, 2.5f)], Modes("linear", "half_pixel"));
+
+        // Depth and space rearrangements
+        yield return Case("DepthToSpace DCR blocksize 2", "DepthToSpace", [Var([2, 8, 3, 2])], Attr.Int("blocksize", 2));
+        yield return Case("DepthToSpace CRD blocksize 2", "DepthToSpace", [Var([2, 8, 3, 2])], Attr.Int("blocksize", 2), Attr.String("mode", "CRD"));
+        yield return Case("DepthToSpace DCR blocksize 3", "DepthToSpace", [Var([1, 18, 2, 2])], Attr.Int("blocksize", 3));
+        yield return Case("SpaceToDepth blocksize 2", "SpaceToDepth", [Var([2, 3, 4, 6])], Attr.Int("blocksize", 2));
+
+        // Lp norms and pools (away from 0, where |x| has its kink). A pool's sums of |x|^p are large beside their
+        // difference quotients: steps up to 0.04 (still short of the kink) and Richardson keep float32 round-off and
+        // the h² term below the tolerance.
+        var notAtZero = Sampling.AwayFrom(0);
+        GradientCase Pool(string name, string op, CaseInput[] inputs, params AttributeProto[] attributes) =>
+            new(name, op, attributes, inputs, Step: 0.04, Extrapolate: true);
+        yield return Case("LpNormalization p 2 last axis", "LpNormalization", [Var([2, 3, 5], notAtZero)]);
+        yield return Case("LpNormalization p 1 axis 1", "LpNormalization", [Var([2, 3, 5], notAtZero)], Attr.Int("p", 1), Attr.Int("axis", 1));
+        yield return Case("LpNormalization p 2 axis 0", "LpNormalization", [Var([4, 3], notAtZero)], Attr.Int("axis", 0));
+        yield return Pool("LpPool p 2 2x2 stride 2", "LpPool", [Var([2, 3, 6, 6], notAtZero)], Attr.Ints("kernel_shape", 2, 2), Attr.Ints("strides", 2, 2));
+        // p = 1 is linear between sign changes: magnitudes of at least 0.5 allow a step of 0.4, far above round-off.
+        Action<Rng, float[]> signed = (rng, v) => { for (var i = 0; i < v.Length; i++) v[i] = rng.NextSign() * (float)rng.Uniform(0.5, 2); };
+        yield return new GradientCase("LpPool p 1 3x3 pads 1", "LpPool", [Attr.Ints("kernel_shape", 3, 3), Attr.Ints("pads", 1, 1, 1, 1), Attr.Int("p", 1)],
+            [Var([2, 3, 5, 5], signed)], Step: 0.4);
+        yield return Pool("LpPool p 3 3x2 stride 2 asymmetric pads", "LpPool", [Var([2, 3, 7, 6], notAtZero)], Attr.Ints("kernel_shape", 3, 2),
+            Attr.Ints("strides", 2, 2), Attr.Ints("pads", 0, 1, 1, 0), Attr.Int("p", 3));
+        yield return Pool("LpPool 1-D auto_pad SAME_UPPER", "LpPool", [Var([2, 3, 7], notAtZero)], Attr.Ints("kernel_shape", 3), Attr.Ints("strides", 2), Attr.String("auto_pad", "SAME_UPPER"));
+        yield return Pool("GlobalLpPool p 2", "GlobalLpPool", [Var([2, 3, 4, 5], notAtZero)]);
+        yield return new GradientCase("GlobalLpPool p 1", "GlobalLpPool", [Attr.Int("p", 1)], [Var([2, 3, 4, 5], signed)], Step: 0.4);
+        yield return Pool("GlobalLpPool p 3 1-D", "GlobalLpPool", [Var([2, 3, 6], notAtZero)], Attr.Int("p", 3));
     }
 }
